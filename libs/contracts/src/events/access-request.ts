@@ -1,0 +1,57 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIP,
+  IsISO31661Alpha2,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+  IsDefined,
+} from 'class-validator';
+
+/** Who asks. Only `userId` is required; the rest is what the upstream API knows and is screened. */
+export class SubjectV1 {
+  @IsString() @Length(1, 128) userId!: string;
+  @IsOptional() @IsString() @Length(1, 128) organizationId?: string;
+  /** Full name of the person, screened against the denied-party lists. */
+  @IsOptional() @IsString() @Length(1, 256) name?: string;
+  @IsOptional() @IsString() @Length(1, 256) organizationName?: string;
+  @IsOptional() @IsEmail() @MaxLength(254) email?: string;
+  /** Country the subject claims, e.g. the billing country (ISO 3166-1 alpha-2). */
+  @IsOptional() @IsISO31661Alpha2() claimedCountry?: string;
+}
+
+export class NetworkV1 {
+  /** The address the request came from (IPv4 or IPv6). */
+  @IsIP() ip!: string;
+  /** `X-Forwarded-For` chain as seen by the upstream API, client first. */
+  @IsOptional() @IsArray() @ArrayMaxSize(16) @IsIP(undefined, { each: true }) forwardedFor?: string[];
+  @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
+}
+
+export const KNOWN_ACTIONS = ['inference', 'fine-tune', 'weights-download', 'embedding', 'batch'] as const;
+
+export class ResourceV1 {
+  /** Model id as the provider names it; mapped to a tier by the policy. */
+  @IsString() @Length(1, 128) model!: string;
+  /** What the subject wants to do with the model, e.g. `inference`, `fine-tune`, `weights-download`. */
+  @IsString() @Matches(/^[a-z][a-z0-9-]{0,63}$/) action!: string;
+}
+
+/** The access request as ingest accepted it; carried unchanged by every later event. */
+export class AccessRequestV1 {
+  @IsString() @Length(1, 128) requestId!: string;
+  @IsDefined() @ValidateNested() @Type(() => SubjectV1) subject!: SubjectV1;
+  @IsDefined() @ValidateNested() @Type(() => NetworkV1) network!: NetworkV1;
+  @IsDefined() @ValidateNested() @Type(() => ResourceV1) resource!: ResourceV1;
+  /** When the upstream API saw the request (defaults to the time ingest received it). */
+  @IsISO8601() occurredAt!: string;
+  /** Name of the authenticated API client that submitted the request. */
+  @IsString() @Length(1, 128) client!: string;
+}

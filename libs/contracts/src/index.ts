@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+export * from './topics';
+export * from './event-map';
+export * from './validation';
+export * from './cloudevents';
+export * from './reason-codes';
+export * from './events/envelope';
+export * from './events/access-request';
+export * from './events/geo';
+export * from './events/verification';
+export * from './events/decision';
+export * from './events/access-events';
+export * from './events/dead-letter';
+export * from './events/subject-verification';
+export * from './envelope.helpers';
+export * from './asyncapi';

@@ -1,0 +1,136 @@
+import { Logger } from '@nestjs/common';
+import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import { kafkaMetrics } from './kafka.metrics';
+import type { KafkaSettings } from './kafka.settings';
+
+interface Pending {
+  topicMessages: TopicMessages[];
+  count: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+function sizeOf(m: Message): number {
+  const v = m.value;
+  return (typeof v === 'string' ? Buffer.byteLength(v) : (v?.length ?? 0)) + 200;
+}
+
+/**
+ * Groups queued messages by topic into produce requests of at most `maxBytes` (estimated), so that no
+ * partition's record batch exceeds the broker's `message.max.bytes` (1 MiB by default).
+ */
+export function splitByBytes(topicMessages: TopicMessages[], maxBytes: number): TopicMessages[][] {
+  const requests: TopicMessages[][] = [];
+  let current = new Map<string, Message[]>();
+  let bytes = 0;
+  {
+    for (const tm of topicMessages) {
+      for (const m of tm.messages) {
+        const size = sizeOf(m);
+        if (bytes + size > maxBytes && bytes > 0) {
+          requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
+          current = new Map();
+          bytes = 0;
+        }
+        let list = current.get(tm.topic);
+        if (!list) current.set(tm.topic, (list = []));
+        list.push(m);
+        bytes += size;
+      }
+    }
+  }
+  if (bytes > 0) requests.push([...current].map(([topic, messages]) => ({ topic, messages })));
+  return requests;
+}
+
+/**
+ * An idempotent producer (acks = all) that collects what its callers send for `lingerMs` or
+ * `maxBatchMessages`, whichever comes first, and sends it as one request. Each caller's promise resolves when
+ * the broker has acknowledged its messages, so a caller can commit or answer only after that.
+ */
+export class BatchingProducer {
+  private readonly logger = new Logger(BatchingProducer.name);
+  private readonly producer: Producer;
+  private connecting?: Promise<void>;
+  private queue: Pending[] = [];
+  private queued = 0;
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private closed = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly settings: Pick<KafkaSettings, 'lingerMs' | 'maxBatchMessages' | 'maxRequestBytes'>,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // bounded, so that a publish to an unreachable broker fails (503) instead of queueing for ever
+      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+    });
+  }
+
+  async connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  /** Queues messages; resolves once the broker acknowledged all of them. */
+  send(topicMessages: TopicMessages[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    let count = 0;
+    for (const tm of topicMessages) count += tm.messages.length;
+    if (count === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topicMessages, count, resolve, reject });
+      this.queued += count;
+      if (this.queued >= this.settings.maxBatchMessages) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.settings.lingerMs);
+    });
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.flushOnce().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async flushOnce(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    let count = 0;
+    for (const p of batch) count += p.count;
+    try {
+      await this.connect();
+      for (const request of splitByBytes(batch.flatMap((p) => p.topicMessages), this.settings.maxRequestBytes)) {
+        await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: request });
+        for (const { topic, messages } of request) kafkaMetrics.messagesOut.inc({ topic }, messages.length);
+      }
+      kafkaMetrics.batchSize.observe({ direction: 'out' }, count);
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      this.logger.warn({ msg: 'batch send failed', messages: count, err: (err as Error).message });
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  /** Sends what is queued, then disconnects. */
+  async close(): Promise<void> {
+    this.kick();
+    while (this.flushing) await this.flushing;
+    this.closed = true;
+    await this.producer.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,378 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import {
+  isTopicName,
+  parseEvent,
+  type StageName,
+  type TopicName,
+  Topics,
+} from '@clearance/contracts';
+import { type Consumer, type EachBatchPayload, type KafkaMessage, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { splitByBytes } from './batching.producer';
+import { mapWithConcurrency, sleep } from './concurrency';
+import { deadLetterFor, requestIdOf } from './dead-letter.factory';
+import { decodeHeaders, encodeEvent } from './event.codec';
+import { EventPublisher } from './event.publisher';
+import { isTransientError } from './errors';
+import { KafkaConnection } from './kafka.connection';
+import { kafkaMetrics } from './kafka.metrics';
+import { KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
+import type { ConsumedBatch, ConsumedMessage, Outbound } from './outbound';
+
+export const KAFKA_STAGE = Symbol('KAFKA_STAGE');
+
+/** What a message handler receives besides the payload: where the message came from. */
+export class KafkaEventContext extends BaseRpcContext<[topic: TopicName, partition: number, offset: string]> {
+  getTopic(): TopicName {
+    return this.args[0];
+  }
+  getPartition(): number {
+    return this.args[1];
+  }
+  getOffset(): string {
+    return this.args[2];
+  }
+}
+
+type Delivery = { messages: Map<string, Message[]>; dead: number };
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * A NestJS transport strategy that keeps the `@EventPattern` idiom but consumes Kafka in batches: it validates
+ * every message against its topic's event class, runs handlers with bounded concurrency, produces what they
+ * return in one batch (acks = all, idempotent, or inside a transaction in exactly-once mode), and commits the
+ * input offsets only after that. Bad messages go to the dead-letter topic; transient failures are retried with
+ * backoff and nothing is committed meanwhile.
+ */
+@Injectable()
+export class KafkaBatchServer extends Server implements CustomTransportStrategy, OnModuleDestroy {
+  protected override readonly logger = new Logger(KafkaBatchServer.name);
+  private consumer?: Consumer;
+  private txProducer?: Producer;
+  private txChain: Promise<unknown> = Promise.resolve();
+  private crashError?: string;
+  private running = false;
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly connection: KafkaConnection,
+    private readonly publisher: EventPublisher,
+    @Inject(KAFKA_SETTINGS) private readonly settings: KafkaSettings,
+    @Inject(KAFKA_STAGE) private readonly stage: StageName,
+  ) {
+    super();
+  }
+
+  on(): never {
+    throw new Error('KafkaBatchServer does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  /** Topics with an @EventPattern handler in this service. */
+  handledTopics(): TopicName[] {
+    return [...this.messageHandlers.keys()].filter(isTopicName);
+  }
+
+  /** Null while healthy; a reason when the consumer stopped for good. */
+  healthProblem(): string | null {
+    if (this.crashError) return `consumer crashed: ${this.crashError}`;
+    if (this.consumer && !this.running && !this.stopping) return 'consumer is not running';
+    return null;
+  }
+
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  private async start(): Promise<void> {
+    const topics = this.handledTopics();
+    const unknown = [...this.messageHandlers.keys()].filter((p) => !isTopicName(p));
+    if (unknown.length > 0) throw new Error(`@EventPattern on unknown topics: ${unknown.join(', ')}`);
+    if (topics.length === 0) return;
+    await this.connection.ensureTopics([...topics, Topics.DeadLetter]);
+    await this.publisher.producer.connect();
+    if (this.settings.exactlyOnce) {
+      this.txProducer = this.connection.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        transactionalId: `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
+        // transaction ~220 ms, 20 ms brings it to ~40 ms (measured on the local 4.4 broker)
+        retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 2000 },
+      });
+      await this.txProducer.connect();
+    }
+    const consumer = this.connection.kafka.consumer({
+      groupId: this.settings.groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.settings.sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: 200,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) {
+        this.crashError = payload.error.message;
+        this.running = false;
+        this.logger.error({ msg: 'consumer crashed and will not restart', err: payload.error.message });
+      }
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: topics.map((t) => this.connection.topic(t)), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.running = true;
+    this.logger.log({
+      msg: 'consuming',
+      topics,
+      groupId: this.settings.groupId,
+      exactlyOnce: this.settings.exactlyOnce,
+    });
+  }
+
+  private logicalTopic(physical: string): TopicName {
+    const logical = physical.slice(this.settings.topicPrefix.length) as TopicName;
+    return logical;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const topic = this.logicalTopic(batch.topic);
+    const handler = this.messageHandlers.get(topic);
+    if (!handler) return;
+    kafkaMetrics.consumerLag.set({ topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    kafkaMetrics.batchSize.observe({ direction: 'in' }, batch.messages.length);
+    const { chunkSize } = this.settings;
+    for (let i = 0; i < batch.messages.length; i += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(i, i + chunkSize);
+      const last = chunk[chunk.length - 1]!;
+      const done = await this.processWithRetry(topic, batch.topic, batch.partition, chunk, handler, payload);
+      if (!done) return;
+      resolveOffset(last.offset);
+      kafkaMetrics.messagesIn.inc({ topic }, chunk.length);
+      await heartbeat();
+    }
+  }
+
+  /** Processes and delivers one chunk, retrying transient failures; false when the consumer stopped meanwhile. */
+  private async processWithRetry(
+    topic: TopicName,
+    physical: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    handler: MessageHandler,
+    { heartbeat, isRunning, isStale }: EachBatchPayload,
+  ): Promise<boolean> {
+    const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+    for (let attempt = 0; ; attempt++) {
+      const started = process.hrtime.bigint();
+      try {
+        const delivery = handler.extras?.batch
+          ? await this.runBatchHandler(topic, physical, partition, chunk, handler)
+          : await this.runMessageHandlers(topic, physical, partition, chunk, handler);
+        await this.deliver(delivery, physical, partition, next);
+        kafkaMetrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
+        return true;
+      } catch (err) {
+        if (!isRunning() || isStale()) return false;
+        kafkaMetrics.retries.inc({ topic });
+        const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
+        this.logger.warn({
+          msg: 'batch failed, will retry',
+          topic,
+          partition,
+          offset: chunk[0]!.offset,
+          attempt: attempt + 1,
+          backoffMs: backoff,
+          err: (err as Error).message,
+        });
+        await sleep(backoff);
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async invoke(handler: MessageHandler, data: unknown, ctx: KafkaEventContext): Promise<unknown> {
+    const result = await handler(data, ctx);
+    return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  private async runMessageHandlers(
+    topic: TopicName,
+    physical: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    handler: MessageHandler,
+  ): Promise<Delivery> {
+    const delivery: Delivery = { messages: new Map(), dead: 0 };
+    const results = await mapWithConcurrency(chunk, this.settings.handlerConcurrency, async (message) => {
+      const rejected = this.check(topic, physical, partition, message);
+      if ('dead' in rejected) return rejected;
+      try {
+        const out = await this.invoke(
+          handler,
+          rejected.event,
+          new KafkaEventContext([topic, partition, message.offset]),
+        );
+        return { out: (out ?? []) as Outbound | Outbound[] };
+      } catch (err) {
+        if (isTransientError(err)) throw err;
+        this.logger.warn({ msg: 'handler failed, dead-lettering', topic, offset: message.offset, err: String(err) });
+        return {
+          dead: deadLetterFor(
+            this.stage,
+            { topic: physical, partition, message },
+            {
+              kind: 'handler-error',
+              reason: `${this.stage} could not process the event: ${(err as Error).message ?? String(err)}`,
+              requestId: requestIdOf(rejected.event, message.key),
+            },
+          ),
+        };
+      }
+    });
+    for (const r of results) {
+      if ('dead' in r) this.add(delivery, Topics.DeadLetter, r.dead, topic);
+      else for (const o of Array.isArray(r.out) ? r.out : [r.out]) this.add(delivery, o.topic, o.event);
+    }
+    return delivery;
+  }
+
+  private async runBatchHandler(
+    topic: TopicName,
+    physical: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    handler: MessageHandler,
+  ): Promise<Delivery> {
+    const delivery: Delivery = { messages: new Map(), dead: 0 };
+    const messages: ConsumedMessage<unknown>[] = [];
+    for (const message of chunk) {
+      const checked = this.check(topic, physical, partition, message);
+      if ('dead' in checked) this.add(delivery, Topics.DeadLetter, checked.dead, topic);
+      else
+        messages.push({
+          event: checked.event,
+          raw: message.value!.toString('utf8'),
+          offset: message.offset,
+          headers: decodeHeaders(message.headers),
+          timestamp: message.timestamp,
+        });
+    }
+    if (messages.length > 0) {
+      const batch: ConsumedBatch<unknown> = { topic, partition, messages };
+      const out = await this.invoke(handler, batch, new KafkaEventContext([topic, partition, chunk[0]!.offset]));
+      if (out) for (const o of Array.isArray(out) ? (out as Outbound[]) : [out as Outbound]) this.add(delivery, o.topic, o.event);
+    }
+    return delivery;
+  }
+
+  /** Size and schema checks; a message that fails them becomes a dead letter. */
+  private check(
+    topic: TopicName,
+    physical: string,
+    partition: number,
+    message: KafkaMessage,
+  ): { event: unknown } | { dead: ReturnType<typeof deadLetterFor> } {
+    const source = { topic: physical, partition, message };
+    const size = message.value?.length ?? 0;
+    if (size > this.settings.maxMessageBytes) {
+      return {
+        dead: deadLetterFor(this.stage, source, {
+          kind: 'oversized',
+          reason: `message of ${size} bytes exceeds the ${this.settings.maxMessageBytes}-byte limit`,
+          requestId: requestIdOf(undefined, message.key),
+        }),
+      };
+    }
+    const parsed = parseEvent(topic, message.value);
+    if (!parsed.ok) {
+      return {
+        dead: deadLetterFor(this.stage, source, {
+          kind: parsed.kind,
+          reason: parsed.reason,
+          details: parsed.details,
+          requestId: requestIdOf(undefined, message.key),
+        }),
+      };
+    }
+    return { event: parsed.event };
+  }
+
+  private add(delivery: Delivery, topic: TopicName, event: Outbound['event'], from?: TopicName): void {
+    const physical = this.connection.topic(topic);
+    let list = delivery.messages.get(physical);
+    if (!list) delivery.messages.set(physical, (list = []));
+    list.push(encodeEvent(topic, event));
+    if (topic === Topics.DeadLetter) {
+      delivery.dead++;
+      kafkaMetrics.deadLetters.inc({ topic: from ?? topic, kind: (event as { kind: string }).kind });
+    }
+  }
+
+  /** Produces the chunk's outputs and commits its input offset: acknowledged output first, then the commit. */
+  private async deliver(delivery: Delivery, physical: string, partition: number, nextOffset: string): Promise<void> {
+    const topicMessages: TopicMessages[] = [...delivery.messages].map(([topic, messages]) => ({ topic, messages }));
+    if (this.txProducer) {
+      const producer = this.txProducer;
+      // one transaction at a time per producer: partitions processed concurrently queue here
+      const run = this.txChain.then(async () => {
+        const tx = await producer.transaction();
+        try {
+          for (const request of splitByBytes(topicMessages, this.settings.maxRequestBytes)) {
+            await tx.sendBatch({ topicMessages: request, acks: -1 });
+          }
+          await tx.sendOffsets({
+            consumerGroupId: this.settings.groupId,
+            topics: [{ topic: physical, partitions: [{ partition, offset: nextOffset }] }],
+          });
+          await tx.commit();
+        } catch (err) {
+          await tx.abort().catch(() => undefined);
+          throw err;
+        }
+      });
+      this.txChain = run.catch(() => undefined);
+      await run;
+      return;
+    }
+    if (topicMessages.length > 0) await this.publisher.producer.send(topicMessages);
+    await this.consumer!.commitOffsets([{ topic: physical, partition, offset: nextOffset }]);
+  }
+
+  /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
+  async close(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.running = false;
+      if (this.consumer) {
+        await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ msg: 'disconnect', err: String(err) }));
+        this.logger.log({ msg: 'consumer stopped' });
+      }
+      await this.txProducer?.disconnect().catch(() => undefined);
+    })();
+    return this.stopping;
+  }
+
+  // Drained before the other shutdown hooks run, so the database is still there for the last batch.
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,54 @@
+/** Everything the Kafka plumbing needs, resolved from the validated environment by the platform. */
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  /** Consumer group of the stage's transport. */
+  groupId: string;
+  /** Prepended to every physical topic name (isolates tests and environments sharing a cluster). */
+  topicPrefix: string;
+  /** Partitions of the topics this service creates when missing. */
+  partitions: number;
+  replicationFactor: number;
+  /** Consume → transform → produce inside Kafka transactions (read_committed consumers see each output once). */
+  exactlyOnce: boolean;
+  /** Handlers running at once within one partition batch. */
+  handlerConcurrency: number;
+  /** Partition batches processed at once. */
+  partitionsConsumedConcurrently: number;
+  /** Messages of a fetched batch processed and committed as one unit. */
+  chunkSize: number;
+  /** How long the publisher collects messages before sending one batch. */
+  lingerMs: number;
+  /** Send a batch as soon as it holds this many messages. */
+  maxBatchMessages: number;
+  /** Largest produce request (estimated bytes); larger batches are split, keeping every record batch under the broker limit. */
+  maxRequestBytes: number;
+  /** A publish not acknowledged within this time fails with BrokerUnavailableError. */
+  publishTimeoutMs: number;
+  /** A consumer silent for this long is evicted and its partitions reassigned. */
+  sessionTimeoutMs: number;
+  /** Messages larger than this are dead-lettered unread. */
+  maxMessageBytes: number;
+}
+
+export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
+
+export const DEFAULT_KAFKA_SETTINGS: Omit<KafkaSettings, 'brokers' | 'clientId' | 'groupId'> = {
+  topicPrefix: '',
+  partitions: 3,
+  replicationFactor: 1,
+  exactlyOnce: false,
+  handlerConcurrency: 32,
+  partitionsConsumedConcurrently: 3,
+  chunkSize: 1000,
+  lingerMs: 2,
+  maxBatchMessages: 1000,
+  maxRequestBytes: 768 * 1024,
+  publishTimeoutMs: 5000,
+  maxMessageBytes: 256 * 1024,
+  sessionTimeoutMs: 30_000,
+};
+
+export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {
+  return settings.topicPrefix + topic;
+}

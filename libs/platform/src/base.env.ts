@@ -1,0 +1,74 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+
+/** Environment every service reads (docs/operations.md lists each variable). */
+export class BaseEnv {
+  @IsIn(['development', 'test', 'production']) NODE_ENV: 'development' | 'test' | 'production' = 'development';
+  /** HTTP port; each service has its own default (ingest 3000 … audit 3004). */
+  @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsString() HOST = '0.0.0.0';
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  /** Comma-separated `host:port` list. */
+  @IsString() @IsNotEmpty() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  KAFKA_BROKERS!: string;
+  @IsOptional() @IsString() KAFKA_CLIENT_ID?: string;
+  /** Consumer group of this stage; defaults to `clearance-<service>`. */
+  @IsOptional() @IsString() KAFKA_GROUP_ID?: string;
+  @IsString() @Matches(/^[a-zA-Z0-9._-]*$/) KAFKA_TOPIC_PREFIX = '';
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1000) KAFKA_TOPIC_PARTITIONS = 3;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10) KAFKA_REPLICATION_FACTOR = 1;
+  @Transform(toBool) @IsBoolean() KAFKA_EXACTLY_ONCE = false;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1024) KAFKA_HANDLER_CONCURRENCY = 32;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 3;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_CHUNK_SIZE = 1000;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000) KAFKA_LINGER_MS = 2;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_MAX_BATCH_MESSAGES = 1000;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(120000) KAFKA_PUBLISH_TIMEOUT_MS = 5000;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) KAFKA_MAX_MESSAGE_BYTES = 262144;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 30000;
+}
+
+/** Environment of the services that use MongoDB. */
+export class MongoEnv extends BaseEnv {
+  @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  MONGODB_URI!: string;
+}
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment variables: ${problems.join('; ')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/** Validates `process.env`-like input against an env class; throws naming every bad or missing variable. */
+export function validateEnv<T extends BaseEnv>(cls: new () => T, raw: Record<string, unknown>): T {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const env = plainToInstance(cls, cleaned, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    throw new InvalidEnvironmentError(
+      errors.map((e) => {
+        const msgs = Object.values(e.constraints ?? {});
+        return raw[e.property] === undefined || raw[e.property] === ''
+          ? `${e.property} is missing (${msgs[0] ?? 'required'})`
+          : `${e.property}: ${msgs.join(', ')}`;
+      }),
+    );
+  }
+  return env;
+}

@@ -1,0 +1,120 @@
+import {
+  type ArgumentsHost,
+  BadRequestException,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import { describeValidationErrors } from '@clearance/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { throwError } from 'rxjs';
+
+/** A field-level validation problem as it appears in `errors` of a problem document. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class FieldValidationException extends BadRequestException {
+  constructor(readonly errors: FieldError[]) {
+    super(`invalid ${errors[0]?.field ?? 'request'}: ${errors[0]?.message ?? 'validation failed'}`);
+  }
+}
+
+export function fieldErrors(errors: ValidationError[]): FieldError[] {
+  return describeValidationErrors(errors).map((line) => {
+    const i = line.indexOf(': ');
+    return { field: line.slice(0, i), message: line.slice(i + 2) };
+  });
+}
+
+/** The validation every HTTP body and query goes through: unknown fields rejected, each bad field named. */
+export function strictValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    exceptionFactory: (errors) => new FieldValidationException(fieldErrors(errors)),
+  });
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Every HTTP error as RFC 9457 problem details (`application/problem+json`). Outside HTTP (the Kafka transport)
+ * the original error is passed on untouched so that the transport can tell transient failures from poison.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ProblemDetailsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost) {
+    if (host.getType() !== 'http') return throwError(() => exception);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
+    let detail = 'internal error';
+    let extra: Record<string, unknown> = {};
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const body = exception.getResponse();
+      if (typeof body === 'string') detail = body;
+      else {
+        const { message, error: _error, statusCode: _s, ...rest } = body as Record<string, unknown>;
+        detail = Array.isArray(message) ? message.join('; ') : String(message ?? exception.message);
+        extra = rest;
+      }
+      if (exception instanceof FieldValidationException) extra = { ...extra, errors: exception.errors };
+    } else if (isFastifyError(exception)) {
+      status = exception.statusCode;
+      detail = exception.message;
+    } else {
+      this.logger.error({ msg: 'unhandled error', err: exception instanceof Error ? exception.stack : String(exception) });
+    }
+    const problem = {
+      type: `https://clearance.dev/problems/${status}`,
+      title: TITLES[status] ?? HttpStatus[status] ?? 'Error',
+      status,
+      detail,
+      instance: request.url,
+      ...extra,
+    };
+    const headers = (exception as { headers?: Record<string, string> }).headers;
+    if (headers) for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
+    void reply.status(status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+    return undefined;
+  }
+}
+
+function isFastifyError(e: unknown): e is { statusCode: number; message: string } {
+  return (
+    typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' && (e as { statusCode: number }).statusCode >= 400
+  );
+}
+
+/** An HTTP error with its own problem `detail`, response headers (e.g. `Retry-After`) and extra members. */
+export class ProblemException extends HttpException {
+  constructor(
+    status: number,
+    detail: string,
+    readonly headers?: Record<string, string>,
+    extra?: Record<string, unknown>,
+  ) {
+    super({ message: detail, ...extra }, status);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './ports';
+export * from './poll';
+export * from './service.process';
+export * from './test-kafka';
+export * from './event.factories';

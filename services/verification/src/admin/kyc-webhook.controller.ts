@@ -1,0 +1,56 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { OrganizationRecordV1, UserRecordV1 } from '@clearance/contracts';
+import { KycSignatureGuard, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './kyc-signature.guard';
+import { mapRegistryErrors } from './registry-error.mapper';
+import { SubjectService } from '../registry/subject.service';
+
+/** A KYC provider's verification result for a user and/or organisation. */
+export class KycWebhookDto {
+  @ApiProperty({ description: 'Provider name or reference, recorded as the actor' })
+  @IsString()
+  @Length(1, 100)
+  provider!: string;
+  @ApiProperty() @IsString() @Length(1, 512) reason!: string;
+  @ApiPropertyOptional({ type: Object })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UserRecordV1)
+  user?: UserRecordV1;
+  @ApiPropertyOptional({ type: Object })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => OrganizationRecordV1)
+  organization?: OrganizationRecordV1;
+}
+
+@ApiTags('webhooks')
+@Controller('v1/webhooks')
+export class KycWebhookController {
+  constructor(private readonly subjects: SubjectService) {}
+
+  @Post('kyc')
+  @HttpCode(204)
+  @UseGuards(KycSignatureGuard)
+  @ApiOperation({ summary: 'KYC provider result; HMAC-SHA-256 signed over `<timestamp>.<raw body>`' })
+  @ApiHeader({ name: TIMESTAMP_HEADER, description: 'Unix seconds; refused when more than 5 minutes off' })
+  @ApiHeader({
+    name: SIGNATURE_HEADER,
+    description: '`sha256=` + hex HMAC-SHA-256 of `<timestamp>.<raw body>`',
+  })
+  async receive(@Body() body: KycWebhookDto): Promise<void> {
+    await mapRegistryErrors(() =>
+      this.subjects.applySync(
+        {
+          actor: `kyc:${body.provider}`,
+          reason: body.reason,
+          user: body.user,
+          organization: body.organization,
+        },
+        'webhook',
+      ),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+const DOS_EOF = String.fromCharCode(0x1a);
+
+/**
+ * RFC 4180 CSV parser: quoted fields with embedded commas, line breaks and doubled quotes; CRLF or LF rows.
+ * Small on purpose (no CSV library is installed); the OFAC and trade.gov files are a few MB at most.
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let fieldStarted = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    if (quoted) {
+      if (ch === 0x22) {
+        if (text.charCodeAt(i + 1) === 0x22) {
+          field += '"';
+          i++;
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += text[i];
+      }
+      continue;
+    }
+    if (ch === 0x22 && !fieldStarted) {
+      quoted = true;
+      fieldStarted = true;
+    } else if (ch === 0x2c) {
+      row.push(field);
+      field = '';
+      fieldStarted = false;
+    } else if (ch === 0x0a || ch === 0x0d) {
+      if (ch === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      fieldStarted = false;
+    } else {
+      field += text[i];
+      fieldStarted = true;
+    }
+  }
+  if (fieldStarted || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  // OFAC files end with a DOS end-of-file byte (0x1A) on its own line; blank lines carry no record either.
+  return rows.filter((r) => !(r.length === 1 && (r[0] ?? '').split(DOS_EOF).join('').trim() === ''));
+}
+
+/** OFAC writes `-0- ` for an empty field. */
+export function ofacField(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' || trimmed === '-0-' ? undefined : trimmed;
+}
+
+/** Rows of a CSV with a header line, as objects keyed by the header names. */
+export function parseCsvWithHeader(text: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
+  if (!header) return [];
+  const keys = header.map((h) => h.trim());
+  return rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, r[i] ?? ''])));
+}
