@@ -72,7 +72,11 @@ async function measure(
 /** The same hop with raw kafkajs: eachBatch, one sendBatch per batch (acks = all), commit after ack. */
 async function rawStage(brokers: string, prefix: string): Promise<{ stop: () => Promise<void> }> {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const consumer = kafka.consumer({ groupId: `bench-raw-${randomUUID()}`, maxWaitTimeInMs: 200 });
   await producer.connect();
   await consumer.connect();
@@ -90,10 +94,15 @@ async function rawStage(brokers: string, prefix: string): Promise<{ stop: () => 
           headers: { ...m.headers, ce_time: time },
         };
       });
-      await producer.sendBatch({ acks: -1, topicMessages: [{ topic: prefix + Topics.AccessGeolocated, messages }] });
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [{ topic: prefix + Topics.AccessGeolocated, messages }],
+      });
       const last = batch.messages[batch.messages.length - 1]!.offset;
       resolveOffset(last);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+      ]);
     },
   });
   return {
@@ -104,7 +113,10 @@ async function rawStage(brokers: string, prefix: string): Promise<{ stop: () => 
   };
 }
 
-async function libStage(prefix: string, exactlyOnce: boolean): Promise<{ stop: () => Promise<void>; pid?: number }> {
+async function libStage(
+  prefix: string,
+  exactlyOnce: boolean,
+): Promise<{ stop: () => Promise<void>; pid?: number }> {
   const svc = await spawnService('geolocation', {
     entry: 'libs/testing/src/passthrough/passthrough.main.ts',
     env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_EXACTLY_ONCE: String(exactlyOnce), LOG_LEVEL: 'warn' },

@@ -24,19 +24,29 @@ export function percentile(sorted: number[], p: number): number {
 
 export function summarize(values: number[]): { p50: number; p95: number; p99: number; max: number } {
   const s = [...values].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN };
+  return {
+    p50: percentile(s, 50),
+    p95: percentile(s, 95),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
+  };
 }
 
 /** Writes bench/results/<name>.json (committed: the numbers docs/performance.md quotes). */
 export function writeResult(name: string, result: unknown): void {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ measuredAt: new Date().toISOString(), ...(result as object) }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), ...(result as object) }, null, 2)}\n`,
+  );
 }
 
 export function rssMiB(pid: number): number {
   try {
-    return Math.round(Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024);
+    return Math.round(
+      Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024,
+    );
   } catch {
     return NaN;
   }

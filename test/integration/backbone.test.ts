@@ -25,7 +25,10 @@ describe('event backbone', () => {
   const stages: ServiceProcess[] = [];
 
   async function startStage(prefix: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-    const svc = await spawnService('geolocation', { entry: ENTRY, env: { KAFKA_TOPIC_PREFIX: prefix, ...env } });
+    const svc = await spawnService('geolocation', {
+      entry: ENTRY,
+      env: { KAFKA_TOPIC_PREFIX: prefix, ...env },
+    });
     stages.push(svc);
     await svc.waitReady();
     return svc;
@@ -57,7 +60,9 @@ describe('event backbone', () => {
       ce_source: '/clearance/geolocation',
       'content-type': 'application/json',
     });
-    expect(out.messages.every((m) => m.key === m.event.requestId && m.headers.ce_id === m.event.eventId)).toBe(true);
+    expect(
+      out.messages.every((m) => m.key === m.event.requestId && m.headers.ce_id === m.event.eventId),
+    ).toBe(true);
     // 2000 messages in far fewer consumed batches: batching happened
     const batches = await metric(svc, 'clearance_batch_size_count{direction="in"}');
     expect(batches).toBeGreaterThan(0);
@@ -73,7 +78,10 @@ describe('event backbone', () => {
     await kafka.produceRaw(prefix, Topics.AccessRequested, [
       { key: 'bad-json', value: '{"not json' },
       { key: 'bad-schema', value: JSON.stringify(noRequest) },
-      { key: 'bad-ip', value: JSON.stringify({ ...good, request: { ...good.request, network: { ip: '999.1.1.1' } } }) },
+      {
+        key: 'bad-ip',
+        value: JSON.stringify({ ...good, request: { ...good.request, network: { ip: '999.1.1.1' } } }),
+      },
       { key: 'huge', value: 'x'.repeat(300 * 1024) },
     ]);
     await kafka.produce(prefix, Topics.AccessRequested, [good]);
@@ -93,7 +101,10 @@ describe('event backbone', () => {
     expect(byKey.get('bad-schema')!.details.join('\n')).toMatch(/request/);
     expect(byKey.get('bad-ip')!.details.join('\n')).toMatch(/request\.network\.ip/);
     expect(byKey.get('huge')).toMatchObject({ kind: 'oversized' });
-    expect(byKey.get('bad-json')!.source).toMatchObject({ topic: `${prefix}${Topics.AccessRequested}`, partition: 0 });
+    expect(byKey.get('bad-json')!.source).toMatchObject({
+      topic: `${prefix}${Topics.AccessRequested}`,
+      partition: 0,
+    });
     await Promise.all([dlq.stop(), out.stop()]);
   });
 
@@ -104,8 +115,14 @@ describe('event backbone', () => {
     const prefix = uniqueTopicPrefix(exactlyOnce ? 'eos' : 'alo');
     await kafka.createTopics(prefix, [Topics.AccessRequested, Topics.AccessGeolocated, Topics.DeadLetter]);
     const events = Array.from({ length: 3000 }, () => aRequestedEvent());
-    const env = { KAFKA_EXACTLY_ONCE: String(exactlyOnce), KAFKA_CHUNK_SIZE: '100', KAFKA_GROUP_ID: `g-${randomUUID()}` };
-    const out = await kafka.collector<AccessGeolocatedV1>(prefix, Topics.AccessGeolocated, { readCommitted: true });
+    const env = {
+      KAFKA_EXACTLY_ONCE: String(exactlyOnce),
+      KAFKA_CHUNK_SIZE: '100',
+      KAFKA_GROUP_ID: `g-${randomUUID()}`,
+    };
+    const out = await kafka.collector<AccessGeolocatedV1>(prefix, Topics.AccessGeolocated, {
+      readCommitted: true,
+    });
 
     const first = await startStage(prefix, env);
     await kafka.produce(prefix, Topics.AccessRequested, events);
@@ -113,7 +130,11 @@ describe('event backbone', () => {
     await first.kill();
     const beforeRestart = out.messages.length;
     await startStage(prefix, env);
-    await out.waitFor((m) => new Set(m.map((x) => x.event.requestId)).size === events.length, 90_000, 'every output');
+    await out.waitFor(
+      (m) => new Set(m.map((x) => x.event.requestId)).size === events.length,
+      90_000,
+      'every output',
+    );
 
     const counts = new Map<string, number>();
     for (const m of out.messages) counts.set(m.event.requestId, (counts.get(m.event.requestId) ?? 0) + 1);

@@ -20,12 +20,16 @@ describe('real broker and database', () => {
 
     const got = await collector.waitForCount(50);
 
-    expect(got.map((m) => (m.event as { i: number }).i).sort((a, b) => a - b)).toEqual(values.map((_, i) => i));
+    expect(got.map((m) => (m.event as { i: number }).i).sort((a, b) => a - b)).toEqual(
+      values.map((_, i) => i),
+    );
     await collector.stop();
   });
 
   it('writes, reads and rejects a duplicate key (11000) in the database', async () => {
-    const conn = await mongoose.createConnection(process.env.MONGODB_URI!, { dbName: `infra_${randomUUID().slice(0, 8)}` }).asPromise();
+    const conn = await mongoose
+      .createConnection(process.env.MONGODB_URI!, { dbName: `infra_${randomUUID().slice(0, 8)}` })
+      .asPromise();
     try {
       const Thing = conn.model('Thing', new Schema({ key: { type: String, unique: true }, n: Number }));
       await Thing.createIndexes();
@@ -34,13 +38,22 @@ describe('real broker and database', () => {
       const found = await Thing.findOne({ key: 'a' }).lean();
       let duplicate: unknown;
       try {
-        await Thing.insertMany([{ key: 'b', n: 2 }, { key: 'a', n: 3 }], { ordered: false });
+        await Thing.insertMany(
+          [
+            { key: 'b', n: 2 },
+            { key: 'a', n: 3 },
+          ],
+          { ordered: false },
+        );
       } catch (err) {
         duplicate = err;
       }
 
       expect(found?.n).toBe(1);
-      expect((duplicate as { code?: number; writeErrors?: { code: number }[] }).writeErrors?.[0]?.code ?? (duplicate as { code?: number }).code).toBe(11000);
+      expect(
+        (duplicate as { code?: number; writeErrors?: { code: number }[] }).writeErrors?.[0]?.code ??
+          (duplicate as { code?: number }).code,
+      ).toBe(11000);
       expect(await Thing.countDocuments()).toBe(2);
       await conn.dropDatabase();
     } finally {

@@ -12,7 +12,9 @@ describe('AsyncAPI document', () => {
   });
 
   it('describes every topic with a payload schema', () => {
-    const addresses = Object.values(committed.channels as Record<string, { address: string }>).map((c) => c.address);
+    const addresses = Object.values(committed.channels as Record<string, { address: string }>).map(
+      (c) => c.address,
+    );
     expect(addresses.sort()).toEqual([...ALL_TOPICS].sort());
     expect(committed.components.schemas.AccessDecidedV1.required).toEqual(
       expect.arrayContaining(['eventId', 'requestId', 'request', 'geo', 'verification', 'decision']),

@@ -7,11 +7,14 @@ import { ALL_TOPICS, EventTypes } from './topics';
 
 const DESCRIPTIONS: Record<string, string> = {
   'access.requested.v1': 'An access request accepted by ingest (HTTP), before any enrichment.',
-  'access.geolocated.v1': 'The request plus its `geo` section: where the address really is and what hides it.',
-  'access.verified.v1': 'The geolocated request plus its `verification` section: registry state and screening.',
+  'access.geolocated.v1':
+    'The request plus its `geo` section: where the address really is and what hides it.',
+  'access.verified.v1':
+    'The geolocated request plus its `verification` section: registry state and screening.',
   'access.decided.v1': 'The verified request plus its `decision`: allow, deny or challenge, with reasons.',
   'access.deadletter.v1': 'What a stage could not process: the original bytes, where they were, and why.',
-  'subjects.verification.v1': 'Registry updates (users, organisations, approvals) for bulk sync into verification.',
+  'subjects.verification.v1':
+    'Registry updates (users, organisations, approvals) for bulk sync into verification.',
 };
 
 /**
@@ -23,7 +26,11 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
     classTransformerMetadataStorage: defaultMetadataStorage,
     refPointerPrefix: '#/components/schemas/',
   });
-  const sorted = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(schemas)
+      .sort()
+      .map((k) => [k, schemas[k]]),
+  );
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
@@ -36,7 +43,9 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       contentType: EVENT_CONTENT_TYPE,
       headers: { $ref: '#/components/schemas/CloudEventHeaders' },
       payload: { $ref: `#/components/schemas/${cls}` },
-      bindings: { kafka: { key: { type: 'string', description: 'requestId (eventId where there is none)' } } },
+      bindings: {
+        kafka: { key: { type: 'string', description: 'requestId (eventId where there is none)' } },
+      },
       'x-cloudevents-type': EventTypes[topic],
     };
     channels[id] = {

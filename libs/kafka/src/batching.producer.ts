@@ -1,5 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
 import { kafkaMetrics } from './kafka.metrics';
 import type { KafkaSettings } from './kafka.settings';
 
@@ -114,8 +121,15 @@ export class BatchingProducer {
     for (const p of batch) count += p.count;
     try {
       await this.connect();
-      for (const request of splitByBytes(batch.flatMap((p) => p.topicMessages), this.settings.maxRequestBytes)) {
-        await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: request });
+      for (const request of splitByBytes(
+        batch.flatMap((p) => p.topicMessages),
+        this.settings.maxRequestBytes,
+      )) {
+        await this.producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: request,
+        });
         for (const { topic, messages } of request) kafkaMetrics.messagesOut.inc({ topic }, messages.length);
       }
       kafkaMetrics.batchSize.observe({ direction: 'out' }, count);

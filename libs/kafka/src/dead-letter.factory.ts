@@ -1,4 +1,9 @@
-import { deterministicEventId, type DeadLetterKind, type DeadLetterV1, type StageName } from '@clearance/contracts';
+import {
+  deterministicEventId,
+  type DeadLetterKind,
+  type DeadLetterV1,
+  type StageName,
+} from '@clearance/contracts';
 import type { KafkaMessage } from 'kafkajs';
 import { decodeHeaders } from './event.codec';
 
@@ -12,7 +17,13 @@ export function deadLetterFor(
   const { message } = source;
   return {
     // the same poison message dead-lettered twice (redelivery) gets the same id, so audit stores it once
-    eventId: deterministicEventId('deadletter', stage, source.topic, String(source.partition), message.offset),
+    eventId: deterministicEventId(
+      'deadletter',
+      stage,
+      source.topic,
+      String(source.partition),
+      message.offset,
+    ),
     time: now.toISOString(),
     producer: stage,
     ...(failure.requestId ? { requestId: failure.requestId } : {}),

@@ -49,7 +49,12 @@ export class EventPublisher implements OnApplicationShutdown {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new BrokerUnavailableError(`broker did not acknowledge within ${this.settings.publishTimeoutMs} ms`)),
+        () =>
+          reject(
+            new BrokerUnavailableError(
+              `broker did not acknowledge within ${this.settings.publishTimeoutMs} ms`,
+            ),
+          ),
         this.settings.publishTimeoutMs,
       );
     });

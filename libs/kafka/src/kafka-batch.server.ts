@@ -1,13 +1,20 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import {
-  isTopicName,
-  parseEvent,
-  type StageName,
-  type TopicName,
-  Topics,
-} from '@clearance/contracts';
-import { type Consumer, type EachBatchPayload, type KafkaMessage, type Message, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+  BaseRpcContext,
+  type CustomTransportStrategy,
+  type MessageHandler,
+  Server,
+} from '@nestjs/microservices';
+import { isTopicName, parseEvent, type StageName, type TopicName, Topics } from '@clearance/contracts';
+import {
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { splitByBytes } from './batching.producer';
 import { mapWithConcurrency, sleep } from './concurrency';
@@ -235,7 +242,12 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         return { out: (out ?? []) as Outbound | Outbound[] };
       } catch (err) {
         if (isTransientError(err)) throw err;
-        this.logger.warn({ msg: 'handler failed, dead-lettering', topic, offset: message.offset, err: String(err) });
+        this.logger.warn({
+          msg: 'handler failed, dead-lettering',
+          topic,
+          offset: message.offset,
+          err: String(err),
+        });
         return {
           dead: deadLetterFor(
             this.stage,
@@ -279,8 +291,14 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     }
     if (messages.length > 0) {
       const batch: ConsumedBatch<unknown> = { topic, partition, messages };
-      const out = await this.invoke(handler, batch, new KafkaEventContext([topic, partition, chunk[0]!.offset]));
-      if (out) for (const o of Array.isArray(out) ? (out as Outbound[]) : [out as Outbound]) this.add(delivery, o.topic, o.event);
+      const out = await this.invoke(
+        handler,
+        batch,
+        new KafkaEventContext([topic, partition, chunk[0]!.offset]),
+      );
+      if (out)
+        for (const o of Array.isArray(out) ? (out as Outbound[]) : [out as Outbound])
+          this.add(delivery, o.topic, o.event);
     }
     return delivery;
   }
@@ -329,8 +347,16 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   }
 
   /** Produces the chunk's outputs and commits its input offset: acknowledged output first, then the commit. */
-  private async deliver(delivery: Delivery, physical: string, partition: number, nextOffset: string): Promise<void> {
-    const topicMessages: TopicMessages[] = [...delivery.messages].map(([topic, messages]) => ({ topic, messages }));
+  private async deliver(
+    delivery: Delivery,
+    physical: string,
+    partition: number,
+    nextOffset: string,
+  ): Promise<void> {
+    const topicMessages: TopicMessages[] = [...delivery.messages].map(([topic, messages]) => ({
+      topic,
+      messages,
+    }));
     if (this.txProducer) {
       const producer = this.txProducer;
       // one transaction at a time per producer: partitions processed concurrently queue here
@@ -363,7 +389,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     this.stopping ??= (async () => {
       this.running = false;
       if (this.consumer) {
-        await this.consumer.disconnect().catch((err: unknown) => this.logger.warn({ msg: 'disconnect', err: String(err) }));
+        await this.consumer
+          .disconnect()
+          .catch((err: unknown) => this.logger.warn({ msg: 'disconnect', err: String(err) }));
         this.logger.log({ msg: 'consumer stopped' });
       }
       await this.txProducer?.disconnect().catch(() => undefined);

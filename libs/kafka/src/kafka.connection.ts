@@ -73,7 +73,10 @@ export class KafkaConnection implements OnApplicationShutdown {
       await Promise.race([
         admin.describeCluster(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`broker did not answer within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`broker did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
         }),
       ]);
     } finally {

@@ -8,7 +8,8 @@ function singleton<T>(name: string, make: () => T): T {
 export const kafkaMetrics = {
   messagesIn: singleton(
     'clearance_messages_in_total',
-    () => new Counter({ name: 'clearance_messages_in_total', help: 'Messages consumed', labelNames: ['topic'] }),
+    () =>
+      new Counter({ name: 'clearance_messages_in_total', help: 'Messages consumed', labelNames: ['topic'] }),
   ),
   messagesOut: singleton(
     'clearance_messages_out_total',

@@ -17,13 +17,16 @@ const toBool = ({ value }: { value: unknown }) =>
 
 /** Environment every service reads (docs/operations.md lists each variable). */
 export class BaseEnv {
-  @IsIn(['development', 'test', 'production']) NODE_ENV: 'development' | 'test' | 'production' = 'development';
+  @IsIn(['development', 'test', 'production']) NODE_ENV: 'development' | 'test' | 'production' =
+    'development';
   /** HTTP port; each service has its own default (ingest 3000 … audit 3004). */
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsString() HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   /** Comma-separated `host:port` list. */
-  @IsString() @IsNotEmpty() @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  @IsString()
+  @IsNotEmpty()
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS!: string;
   @IsOptional() @IsString() KAFKA_CLIENT_ID?: string;
   /** Consumer group of this stage; defaults to `clearance-<service>`. */
@@ -44,7 +47,8 @@ export class BaseEnv {
 
 /** Environment of the services that use MongoDB. */
 export class MongoEnv extends BaseEnv {
-  @IsString() @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  @IsString()
+  @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI!: string;
 }
 

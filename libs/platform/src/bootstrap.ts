@@ -35,12 +35,16 @@ export function setupOpenApi(app: NestFastifyApplication, options: BootstrapOpti
  * Starts a Clearance service: Fastify HTTP app (health, metrics, OpenAPI at /docs) plus the Kafka batch
  * transport for its `@EventPattern` handlers, JSON logs, validated environment, graceful SIGTERM shutdown.
  */
-export async function bootstrapService(module: Type, options: BootstrapOptions): Promise<NestFastifyApplication> {
+export async function bootstrapService(
+  module: Type,
+  options: BootstrapOptions,
+): Promise<NestFastifyApplication> {
   try {
     return await startService(module, options);
   } catch (err) {
     // one line naming what is wrong (e.g. the bad variable), then a non-zero exit: nothing is left running
-    const reason = err instanceof InvalidEnvironmentError ? err.message : (err as Error).stack ?? String(err);
+    const reason =
+      err instanceof InvalidEnvironmentError ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(
       `${JSON.stringify({ level: 'fatal', time: new Date().toISOString(), service: options.service, msg: 'failed to start', err: reason })}\n`,
     );

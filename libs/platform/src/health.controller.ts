@@ -74,7 +74,10 @@ export class HealthController {
       await Promise.race([
         db.command({ ping: 1 }),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),
+            PING_TIMEOUT_MS,
+          );
         }),
       ]);
     } finally {

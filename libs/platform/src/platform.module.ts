@@ -1,4 +1,11 @@
-import { type DynamicModule, Global, Inject, Module, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type Provider,
+} from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
@@ -131,6 +138,7 @@ export class PlatformModule implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
-    if (this.options.produces?.length) await this.kafka.ensureTopics([...this.options.produces, Topics.DeadLetter]);
+    if (this.options.produces?.length)
+      await this.kafka.ensureTopics([...this.options.produces, Topics.DeadLetter]);
   }
 }

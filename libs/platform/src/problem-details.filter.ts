@@ -84,7 +84,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       status = exception.statusCode;
       detail = exception.message;
     } else {
-      this.logger.error({ msg: 'unhandled error', err: exception instanceof Error ? exception.stack : String(exception) });
+      this.logger.error({
+        msg: 'unhandled error',
+        err: exception instanceof Error ? exception.stack : String(exception),
+      });
     }
     const problem = {
       type: `https://clearance.dev/problems/${status}`,
@@ -103,7 +106,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
 function isFastifyError(e: unknown): e is { statusCode: number; message: string } {
   return (
-    typeof e === 'object' && e !== null && typeof (e as { statusCode?: unknown }).statusCode === 'number' && (e as { statusCode: number }).statusCode >= 400
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { statusCode?: unknown }).statusCode === 'number' &&
+    (e as { statusCode: number }).statusCode >= 400
   );
 }
 

@@ -88,11 +88,15 @@ export async function spawnService(name: StageName, options: SpawnOptions = {}):
   })) {
     if (v !== undefined) env[k] = v;
   }
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', options.entry ?? join('services', name, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', options.entry ?? join('services', name, 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const proc = new ServiceProcess(name, port, child);
   // a test or benchmark that dies must not leave its services consuming in the background
   const reap = () => child.kill('SIGKILL');

@@ -49,7 +49,11 @@ export class TestKafka {
   private readonly consumers = new Set<Consumer>();
 
   constructor(brokers: string = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092') {
-    this.kafka = new Kafka({ clientId: 'clearance-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    this.kafka = new Kafka({
+      clientId: 'clearance-test',
+      brokers: brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
   }
 
   async createTopics(prefix: string, topics: readonly TopicName[], partitions = 3): Promise<void> {
@@ -82,7 +86,11 @@ export class TestKafka {
     return this.producer;
   }
 
-  async produce<T extends TopicName>(prefix: string, topic: T, events: readonly TopicEventMap[T][]): Promise<void> {
+  async produce<T extends TopicName>(
+    prefix: string,
+    topic: T,
+    events: readonly TopicEventMap[T][],
+  ): Promise<void> {
     await this.produceRaw(
       prefix,
       topic,

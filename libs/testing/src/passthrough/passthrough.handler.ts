@@ -1,6 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { type AccessGeolocatedV1, type AccessRequestedV1, deriveEnvelope, Topics } from '@clearance/contracts';
+import {
+  type AccessGeolocatedV1,
+  type AccessRequestedV1,
+  deriveEnvelope,
+  Topics,
+} from '@clearance/contracts';
 import { type Outbound, outbound } from '@clearance/kafka';
 
 const PASS_THROUGH_GEO: AccessGeolocatedV1['geo'] = {

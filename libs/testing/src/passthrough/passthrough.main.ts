@@ -4,7 +4,9 @@ import { BaseEnv, bootstrapService, PlatformModule } from '@clearance/platform';
 import { PassThroughHandler } from './passthrough.handler';
 
 @Module({
-  imports: [PlatformModule.forRoot({ service: 'geolocation', env: BaseEnv, produces: [Topics.AccessGeolocated] })],
+  imports: [
+    PlatformModule.forRoot({ service: 'geolocation', env: BaseEnv, produces: [Topics.AccessGeolocated] }),
+  ],
   controllers: [PassThroughHandler],
 })
 class PassThroughModule {}
