@@ -1,0 +1,83 @@
+import type { Kafka, Producer, ProducerBatch } from 'kafkajs';
+import { BatchingProducer, splitByBytes } from './batching.producer';
+
+function fakeKafka(sendBatch: (b: ProducerBatch) => Promise<unknown>): Kafka {
+  const producer = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    sendBatch,
+  } as unknown as Producer;
+  return { producer: () => producer } as unknown as Kafka;
+}
+
+const msg = (n: number, size = 10) => ({ key: `k${n}`, value: 'x'.repeat(size) });
+
+describe(BatchingProducer.name, () => {
+  it('collects concurrent sends into one request and resolves each caller after the ack', async () => {
+    const requests: ProducerBatch[] = [];
+    const sut = new BatchingProducer(
+      fakeKafka(async (b) => void requests.push(b)),
+      { lingerMs: 5, maxBatchMessages: 1000, maxRequestBytes: 1 << 20 },
+    );
+
+    await Promise.all([
+      sut.send([{ topic: 'a', messages: [msg(1), msg(2)] }]),
+      sut.send([{ topic: 'a', messages: [msg(3)] }]),
+      sut.send([{ topic: 'b', messages: [msg(4)] }]),
+    ]);
+
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.acks).toBe(-1);
+    expect(requests[0]!.topicMessages!.map((t) => [t.topic, t.messages.length])).toEqual([
+      ['a', 3],
+      ['b', 1],
+    ]);
+  });
+
+  it('rejects every caller of a failed request so nobody commits or answers 202', async () => {
+    const sut = new BatchingProducer(
+      fakeKafka(async () => {
+        throw new Error('broker down');
+      }),
+      { lingerMs: 1, maxBatchMessages: 1000, maxRequestBytes: 1 << 20 },
+    );
+
+    const results = await Promise.allSettled([
+      sut.send([{ topic: 'a', messages: [msg(1)] }]),
+      sut.send([{ topic: 'a', messages: [msg(2)] }]),
+    ]);
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('sends at once when the batch is full instead of waiting for the linger time', async () => {
+    const requests: ProducerBatch[] = [];
+    const sut = new BatchingProducer(
+      fakeKafka(async (b) => void requests.push(b)),
+      { lingerMs: 60_000, maxBatchMessages: 2, maxRequestBytes: 1 << 20 },
+    );
+
+    await sut.send([{ topic: 'a', messages: [msg(1), msg(2)] }]);
+
+    expect(requests).toHaveLength(1);
+  });
+});
+
+describe(splitByBytes.name, () => {
+  it('keeps every request under the byte budget and loses no message', () => {
+    const messages = Array.from({ length: 50 }, (_, i) => msg(i, 1000));
+
+    const requests = splitByBytes([{ topic: 'a', messages }], 10_000);
+
+    expect(requests.length).toBeGreaterThan(1);
+    expect(requests.flatMap((r) => r.flatMap((t) => t.messages.map((m) => m.key)))).toEqual(
+      messages.map((m) => m.key),
+    );
+  });
+
+  it('sends a single message larger than the budget on its own', () => {
+    const requests = splitByBytes([{ topic: 'a', messages: [msg(1, 50), msg(2, 5000), msg(3, 50)] }], 1000);
+
+    expect(requests.map((r) => r[0]!.messages.length)).toEqual([1, 1, 1]);
+  });
+});
