@@ -61,6 +61,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   private txChain: Promise<unknown> = Promise.resolve();
   private crashError?: string;
   private running = false;
+  private joined = false;
   private stopping?: Promise<void>;
 
   constructor(
@@ -89,6 +90,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   healthProblem(): string | null {
     if (this.crashError) return `consumer crashed: ${this.crashError}`;
     if (this.consumer && !this.running && !this.stopping) return 'consumer is not running';
+    if (this.consumer && !this.joined) return 'consumer has not joined its group yet';
     return null;
   }
 
@@ -136,16 +138,31 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         this.logger.error({ msg: 'consumer crashed and will not restart', err: payload.error.message });
       }
     });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.logger.log({ msg: 'joined consumer group', groupId: payload.groupId, assignment: payload.memberAssignment });
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.joined = false;
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: topics.map((t) => this.connection.topic(t)), fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
     this.running = true;
+    // kafkajs resolves run() only after the group join, which can take a rebalance timeout: the HTTP side
+    // (health, metrics) comes up meanwhile, and readiness waits for the join
+    consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.onBatch(payload),
+      })
+      .catch((err: unknown) => {
+        this.crashError = (err as Error).message;
+        this.running = false;
+        this.logger.error({ msg: 'consumer failed to start', err: (err as Error).message });
+      });
     this.logger.log({
       msg: 'consuming',
       topics,

@@ -29,7 +29,7 @@ export class BaseEnv {
   @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   KAFKA_BROKERS!: string;
   @IsOptional() @IsString() KAFKA_CLIENT_ID?: string;
-  /** Consumer group of this stage; defaults to `clearance-<service>`. */
+  /** Consumer group of this stage; defaults to `<KAFKA_TOPIC_PREFIX>clearance-<service>`. */
   @IsOptional() @IsString() KAFKA_GROUP_ID?: string;
   @IsString() @Matches(/^[a-zA-Z0-9._-]*$/) KAFKA_TOPIC_PREFIX = '';
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1000) KAFKA_TOPIC_PARTITIONS = 3;

@@ -42,7 +42,8 @@ export function kafkaSettingsFromEnv(service: string, env: BaseEnv): KafkaSettin
     ...DEFAULT_KAFKA_SETTINGS,
     brokers: env.KAFKA_BROKERS.split(','),
     clientId: env.KAFKA_CLIENT_ID ?? `clearance-${service}`,
-    groupId: env.KAFKA_GROUP_ID ?? `clearance-${service}`,
+    // namespaced like the topics, so environments sharing a cluster never share a consumer group
+    groupId: env.KAFKA_GROUP_ID ?? `${env.KAFKA_TOPIC_PREFIX}clearance-${service}`,
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
     partitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,

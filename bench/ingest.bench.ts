@@ -1,0 +1,174 @@
+/**
+ * Ingest HTTP benchmark: POST /v1/access-requests with the broker acknowledging (acks=all), next to the same app
+ * with publishing stubbed (INGEST_PUBLISH_STUB=true), same run; then latency at a fixed 1,000 req/s; with
+ * `--pipeline`, also `Prefer: wait=5` round trips through geolocation, verification and decision.
+ *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--pipeline]
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { DEV_API_KEY } from '../services/ingest/src/auth/dev-key';
+import { spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
+import { ensureInfra, rssMiB, writeResult } from './bench.support';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p90: number; p99: number; max: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no type declarations
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as Autocannon;
+
+const SECONDS = Number(/--seconds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 10);
+const PIPELINE = process.argv.includes('--pipeline');
+const FIXED_RATE = 1000;
+const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+const BODY = JSON.stringify({
+  subject: { userId: 'user-42', organizationId: 'org-7', name: 'Jane Example', claimedCountry: 'US' },
+  network: { ip: '8.8.4.4', userAgent: 'model-gateway/1.4' },
+  resource: { model: 'frontier-1', action: 'inference' },
+});
+const HEADERS = { authorization: `Bearer ${DEV_API_KEY}`, 'content-type': 'application/json' };
+
+interface Run {
+  reqPerSec: number;
+  total: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  statusCodes: Record<string, number>;
+  errors: number;
+}
+
+async function load(svc: ServiceProcess, opts: Record<string, unknown>): Promise<Run> {
+  const r = await autocannon({
+    url: `${svc.baseUrl}/v1/access-requests`,
+    method: 'POST',
+    headers: HEADERS,
+    body: BODY,
+    ...opts,
+  });
+  return {
+    reqPerSec: Math.round(r.requests.average),
+    total: r.requests.total,
+    latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+    statusCodes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([k, v]) => [k, v.count])),
+    errors: r.errors + r.timeouts,
+  };
+}
+
+/** CPU time (user + system, ms) a process used so far: a measure the other load on the machine does not skew much. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // fields 14 and 15 of /proc/<pid>/stat (utime, stime) in clock ticks of 10 ms
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A load run plus the CPU the service spent per answered request. */
+async function loadWithCpu(
+  svc: ServiceProcess,
+  opts: Record<string, unknown>,
+): Promise<Run & { cpuMsPerRequest: number }> {
+  const before = cpuMs(svc.child.pid!);
+  const run = await load(svc, opts);
+  const cpuMsPerRequest = Math.round(((cpuMs(svc.child.pid!) - before) / run.total) * 1000) / 1000;
+  return { ...run, cpuMsPerRequest };
+}
+
+async function startIngest(prefix: string, env: Record<string, string>): Promise<ServiceProcess> {
+  const svc = await spawnService('ingest', {
+    env: {
+      KAFKA_TOPIC_PREFIX: prefix,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'warn',
+      INGEST_RATE_LIMIT: '100000000',
+      ...env,
+    },
+  });
+  await svc.waitReady(120_000);
+  return svc;
+}
+
+async function main(): Promise<void> {
+  ensureInfra();
+  const loadAvgBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+  const prefix = uniqueTopicPrefix('bench-ingest');
+  const kafka = await startIngest(prefix, {});
+  const stub = await startIngest(prefix, { INGEST_PUBLISH_STUB: 'true' });
+  const services = [kafka, stub];
+  try {
+    const throughput = { connections: 64, duration: SECONDS };
+    const fixed = { connections: 32, overallRate: FIXED_RATE, duration: SECONDS };
+    // warm-up (JIT, producer connection, topic metadata): not recorded
+    await load(stub, { connections: 32, duration: 3 });
+    await load(kafka, { connections: 32, duration: 3 });
+
+    // The machine is shared: alternate the two apps over several rounds and compare medians.
+    const rounds: { stub: Run; kafka: Run }[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const first = i % 2 === 0 ? stub : kafka;
+      const a = await load(first, throughput);
+      const b = await load(first === stub ? kafka : stub, throughput);
+      rounds.push(first === stub ? { stub: a, kafka: b } : { stub: b, kafka: a });
+    }
+    const stubMedian = median(rounds.map((r) => r.stub.reqPerSec));
+    const kafkaMedian = median(rounds.map((r) => r.kafka.reqPerSec));
+    const stubFixed = await loadWithCpu(stub, fixed);
+    const kafkaFixed = await loadWithCpu(kafka, fixed);
+    const result: Record<string, unknown> = {
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      connections: throughput.connections,
+      loadAvgBefore,
+      loadAvgAfter: loadavg().map((l) => Math.round(l * 100) / 100),
+      maxThroughput: { stubMedian, kafkaMedian, rounds },
+      publishingCostPct: Math.round((1 - kafkaMedian / stubMedian) * 1000) / 10,
+      fixedRate: { rate: FIXED_RATE, stub: stubFixed, kafka: kafkaFixed },
+      // CPU of the ingest process per request at the fixed rate: what publishing adds, independent of the load
+      publishingCpuCostPct:
+        Math.round((1 - stubFixed.cpuMsPerRequest / kafkaFixed.cpuMsPerRequest) * 1000) / 10,
+      rssMiB: { kafka: rssMiB(kafka.child.pid!), stub: rssMiB(stub.child.pid!) },
+    };
+
+    if (PIPELINE) {
+      // Own topics: the stages start from the beginning and must not chew through the load-test backlog first.
+      const pipelinePrefix = uniqueTopicPrefix('bench-ingest-pipeline');
+      const front = await startIngest(pipelinePrefix, {});
+      services.push(front);
+      for (const name of ['geolocation', 'verification', 'decision'] as const) {
+        const svc = await spawnService(name, {
+          env: { KAFKA_TOPIC_PREFIX: pipelinePrefix, LOG_LEVEL: 'warn' },
+        });
+        services.push(svc);
+        await svc.waitReady(120_000);
+      }
+      const waitHeaders = { ...HEADERS, prefer: 'wait=5' };
+      await load(front, { connections: 8, overallRate: 50, duration: 3, timeout: 15, headers: waitHeaders });
+      result['waitRoundTrip'] = await load(front, {
+        connections: 64,
+        overallRate: 200,
+        duration: SECONDS,
+        timeout: 15,
+        headers: waitHeaders,
+      });
+    }
+
+    writeResult('ingest', result);
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

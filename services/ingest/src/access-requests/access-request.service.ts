@@ -1,0 +1,167 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Topics, type AccessRequestedV1 } from '@clearance/contracts';
+import { ProblemException } from '@clearance/platform';
+import { DecisionBoard } from '../decisions/decision.board';
+import type { DecisionRecord } from '../decisions/decision.view';
+import { problemBody, type ProblemBody } from '../http/problem.body';
+import { bodyFingerprint } from '../idempotency/body.fingerprint';
+import { IdempotencyStore, type IdempotencyClaim } from '../idempotency/idempotency.store';
+import type { AccessRequestBodyDto } from './access-request.dto';
+import { validateBatchItem } from './batch-item.validator';
+import { REQUEST_PUBLISHER, type RequestPublisher } from './request.publisher';
+import { requestedEvent, requestIdentity } from './requested-event.factory';
+
+/** Seconds a caller should wait before retrying after the broker did not acknowledge. */
+export const BROKER_RETRY_AFTER_SECONDS = 5;
+
+export interface SubmitOptions {
+  idempotencyKey?: string;
+  /** Wait up to this long for the decision (registered before publishing). */
+  waitMs?: number;
+}
+
+export interface SubmitResult {
+  requestId: string;
+  /** The idempotency key was seen before with the same body: nothing was published this time. */
+  replayed: boolean;
+  decision?: DecisionRecord;
+}
+
+export type BatchItemResult =
+  { index: number; status: 202; requestId: string } | { index: number; status: number; problem: ProblemBody };
+
+export function brokerUnavailable(err: unknown): ProblemException {
+  return new ProblemException(
+    503,
+    `the request was not accepted: the event broker did not acknowledge (${(err as Error).message})`,
+    { 'Retry-After': String(BROKER_RETRY_AFTER_SECONDS) },
+  );
+}
+
+const CONFLICT_DETAIL = 'this idempotency key was already used with a different request body';
+
+/**
+ * Accepts access requests: idempotency, the `access.requested.v1` event, publishing (acknowledged by the broker
+ * before anything is answered), and the optional wait for the decision.
+ */
+@Injectable()
+export class AccessRequestService {
+  private readonly logger = new Logger(AccessRequestService.name);
+
+  constructor(
+    @Inject(REQUEST_PUBLISHER) private readonly publisher: RequestPublisher,
+    private readonly idempotency: IdempotencyStore<string>,
+    private readonly board: DecisionBoard,
+  ) {}
+
+  async submit(
+    client: string,
+    body: AccessRequestBodyDto,
+    options: SubmitOptions = {},
+  ): Promise<SubmitResult> {
+    const key = options.idempotencyKey ?? body.requestId;
+    const claim =
+      key !== undefined ? this.idempotency.claim(scoped(client, key), bodyFingerprint(body)) : undefined;
+    if (claim?.kind === 'conflict') throw new ProblemException(409, CONFLICT_DETAIL);
+    if (claim?.kind === 'replay') {
+      const requestId = await claim.result.catch((err: unknown) => {
+        throw brokerUnavailable(err);
+      });
+      return { requestId, replayed: true, ...(await this.awaitDecision(client, requestId, options.waitMs)) };
+    }
+
+    const ids = requestIdentity(client, body, options.idempotencyKey);
+    const waiting = options.waitMs ? this.board.wait(client, ids.requestId, options.waitMs) : undefined;
+    try {
+      await this.publisher.publish(Topics.AccessRequested, [requestedEvent(body, client, ids)]);
+    } catch (err) {
+      waiting?.cancel();
+      claim?.fail(err);
+      this.logger.warn({ msg: 'publish failed', requestId: ids.requestId, err: (err as Error).message });
+      throw brokerUnavailable(err);
+    }
+    this.board.markAccepted(client, ids.requestId);
+    claim?.complete(ids.requestId);
+    const decision = waiting ? await waiting.decision : undefined;
+    return { requestId: ids.requestId, replayed: false, ...(decision ? { decision } : {}) };
+  }
+
+  /**
+   * Validates each item on its own, publishes every new valid one in one call, and answers per item. A broker
+   * failure fails the whole call (503): no item is accepted then.
+   */
+  async submitBatch(client: string, items: readonly unknown[]): Promise<BatchItemResult[]> {
+    const results: BatchItemResult[] = new Array(items.length);
+    const fresh: {
+      index: number;
+      requestId: string;
+      claim?: Extract<IdempotencyClaim<string>, { kind: 'new' }>;
+    }[] = [];
+    const replays: { index: number; result: Promise<string> }[] = [];
+    const events: AccessRequestedV1[] = [];
+    const now = new Date();
+
+    items.forEach((item, index) => {
+      const validation = validateBatchItem(item);
+      if (!validation.ok) {
+        const detail = validation.errors.map((e) => `${e.field || 'request'}: ${e.message}`).join('; ');
+        results[index] = { index, status: 400, problem: problemBody(400, detail, validation.errors) };
+        return;
+      }
+      const body = validation.body;
+      const claim =
+        body.requestId !== undefined
+          ? this.idempotency.claim(scoped(client, body.requestId), bodyFingerprint(body))
+          : undefined;
+      if (claim?.kind === 'conflict') {
+        results[index] = { index, status: 409, problem: problemBody(409, CONFLICT_DETAIL) };
+        return;
+      }
+      if (claim?.kind === 'replay') {
+        replays.push({ index, result: claim.result });
+        return;
+      }
+      const ids = requestIdentity(client, body, undefined);
+      events.push(requestedEvent(body, client, ids, now));
+      fresh.push({ index, requestId: ids.requestId, ...(claim ? { claim } : {}) });
+    });
+
+    if (events.length > 0) {
+      try {
+        await this.publisher.publish(Topics.AccessRequested, events);
+      } catch (err) {
+        for (const f of fresh) f.claim?.fail(err);
+        this.logger.warn({ msg: 'batch publish failed', events: events.length, err: (err as Error).message });
+        throw brokerUnavailable(err);
+      }
+      for (const f of fresh) {
+        this.board.markAccepted(client, f.requestId);
+        f.claim?.complete(f.requestId);
+        results[f.index] = { index: f.index, status: 202, requestId: f.requestId };
+      }
+    }
+    for (const r of replays) {
+      try {
+        results[r.index] = { index: r.index, status: 202, requestId: await r.result };
+      } catch (err) {
+        const problem = brokerUnavailable(err);
+        results[r.index] = { index: r.index, status: 503, problem: problemBody(503, problem.message) };
+      }
+    }
+    return results;
+  }
+
+  private async awaitDecision(
+    client: string,
+    requestId: string,
+    waitMs: number | undefined,
+  ): Promise<{ decision?: DecisionRecord }> {
+    if (!waitMs) return {};
+    const decision = await this.board.wait(client, requestId, waitMs).decision;
+    return decision ? { decision } : {};
+  }
+}
+
+function scoped(client: string, key: string): string {
+  return `${client}\u0000${key}`;
+}

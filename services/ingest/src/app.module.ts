@@ -1,0 +1,94 @@
+import { Logger, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { EventPublisher } from '@clearance/kafka';
+import { ENV, PlatformModule } from '@clearance/platform';
+import { AccessRequestController } from './access-requests/access-request.controller';
+import { AccessRequestService } from './access-requests/access-request.service';
+import {
+  REQUEST_PUBLISHER,
+  StubRequestPublisher,
+  type RequestPublisher,
+} from './access-requests/request.publisher';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyRegistry } from './auth/api-key.registry';
+import { ClientThrottlerGuard } from './auth/client-throttler.guard';
+import { DEV_API_KEY, DEV_CLIENT_NAME } from './auth/dev-key';
+import { AuditClient } from './decisions/audit.client';
+import { DecisionBoard } from './decisions/decision.board';
+import { DecisionListener } from './decisions/decision.listener';
+import { JsonBodyGuard } from './http/json-body.guard';
+import { IdempotencyStore } from './idempotency/idempotency.store';
+import { IngestEnv } from './ingest.env';
+
+const logger = new Logger('IngestModule');
+
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      service: 'ingest',
+      env: IngestEnv,
+      mongo: false,
+      readiness: [DecisionListener],
+    }),
+    ThrottlerModule.forRootAsync({
+      inject: [ENV],
+      useFactory: (env: IngestEnv) => ({
+        throttlers: [{ ttl: env.INGEST_RATE_WINDOW_MS, limit: env.INGEST_RATE_LIMIT }],
+      }),
+    }),
+  ],
+  controllers: [AccessRequestController],
+  providers: [
+    {
+      provide: ApiKeyRegistry,
+      inject: [ENV],
+      useFactory: (env: IngestEnv) => {
+        const registry = ApiKeyRegistry.fromSources(env);
+        if (registry.usesDevKey) {
+          logger.warn(
+            `no API keys configured: accepting the development key "${DEV_API_KEY}" (client "${DEV_CLIENT_NAME}")`,
+          );
+        }
+        return registry;
+      },
+    },
+    {
+      provide: IdempotencyStore,
+      inject: [ENV],
+      useFactory: (env: IngestEnv) =>
+        new IdempotencyStore<string>({
+          maxEntries: env.INGEST_IDEMPOTENCY_MAX_KEYS,
+          ttlMs: env.INGEST_IDEMPOTENCY_TTL_SECONDS * 1000,
+        }),
+    },
+    {
+      provide: DecisionBoard,
+      inject: [ENV],
+      useFactory: (env: IngestEnv) =>
+        new DecisionBoard({
+          maxRecent: env.INGEST_RECENT_DECISIONS_MAX,
+          recentTtlMs: env.INGEST_RECENT_DECISIONS_TTL_SECONDS * 1000,
+        }),
+    },
+    {
+      provide: REQUEST_PUBLISHER,
+      inject: [ENV, EventPublisher],
+      useFactory: (env: IngestEnv, publisher: EventPublisher): RequestPublisher => {
+        if (!env.INGEST_PUBLISH_STUB) return publisher;
+        if (env.NODE_ENV === 'production')
+          throw new Error('INGEST_PUBLISH_STUB must not be set in production');
+        logger.warn(
+          'INGEST_PUBLISH_STUB=true: requests are acknowledged WITHOUT being published (benchmark only)',
+        );
+        return new StubRequestPublisher();
+      },
+    },
+    AccessRequestService,
+    AuditClient,
+    DecisionListener,
+    ApiKeyGuard,
+    ClientThrottlerGuard,
+    JsonBodyGuard,
+  ],
+})
+export class AppModule {}

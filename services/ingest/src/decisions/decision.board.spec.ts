@@ -1,0 +1,63 @@
+import type { DecisionSectionV1 } from '@clearance/contracts';
+import { DecisionBoard } from './decision.board';
+import type { DecisionRecord } from './decision.view';
+
+const aRecord = (overrides: Partial<DecisionRecord> = {}): DecisionRecord => ({
+  requestId: 'req-1',
+  client: 'gateway',
+  decision: { outcome: 'deny' } as DecisionSectionV1,
+  ...overrides,
+});
+
+describe(DecisionBoard.name, () => {
+  const newBoard = (): DecisionBoard => new DecisionBoard({ maxRecent: 100, recentTtlMs: 60_000 });
+
+  it('wakes a waiter when its decision arrives', async () => {
+    const sut = newBoard();
+    const waiting = sut.wait('gateway', 'req-1', 10_000);
+    expect(sut.waiting).toBe(1);
+
+    sut.record(aRecord());
+
+    await expect(waiting.decision).resolves.toEqual(aRecord());
+    expect(sut.waiting).toBe(0);
+  });
+
+  it('answers at once when the decision is already known', async () => {
+    const sut = newBoard();
+    sut.record(aRecord());
+    await expect(sut.wait('gateway', 'req-1', 10_000).decision).resolves.toEqual(aRecord());
+  });
+
+  it('gives up after the timeout', async () => {
+    jest.useFakeTimers();
+    try {
+      const sut = newBoard();
+      const waiting = sut.wait('gateway', 'req-1', 5_000);
+      jest.advanceTimersByTime(5_000);
+      await expect(waiting.decision).resolves.toBeUndefined();
+      expect(sut.waiting).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('does not let a decision for another client complete the wait', async () => {
+    const sut = newBoard();
+    const waiting = sut.wait('gateway', 'req-1', 10_000);
+    sut.record(aRecord({ client: 'console' }));
+    expect(sut.waiting).toBe(1);
+    expect(sut.lookup('gateway', 'req-1')).toBeUndefined();
+    waiting.cancel();
+    await expect(waiting.decision).resolves.toBeUndefined();
+    expect(sut.waiting).toBe(0);
+  });
+
+  it('reports accepted requests as pending until decided', () => {
+    const sut = newBoard();
+    sut.markAccepted('gateway', 'req-1');
+    expect(sut.lookup('gateway', 'req-1')).toEqual({ status: 'pending' });
+    sut.record(aRecord());
+    expect(sut.lookup('gateway', 'req-1')).toEqual({ status: 'decided', record: aRecord() });
+  });
+});

@@ -1,0 +1,85 @@
+import { LruCache } from '../common/lru.cache';
+import type { DecisionRecord } from './decision.view';
+
+export interface DecisionBoardOptions {
+  maxRecent: number;
+  recentTtlMs: number;
+  now?: () => number;
+}
+
+export interface Waiting {
+  /** Resolves with the decision, or undefined when the time ran out or the wait was cancelled. */
+  decision: Promise<DecisionRecord | undefined>;
+  cancel(): void;
+}
+
+export type RequestState = { status: 'decided'; record: DecisionRecord } | { status: 'pending' };
+
+const keyOf = (client: string, requestId: string): string => `${client}\u0000${requestId}`;
+
+/**
+ * What this instance knows about requests: the ones it accepted, recent decisions (from the decision listener),
+ * and callers waiting for a decision (`Prefer: wait`). Keys include the client, so one client never sees or
+ * completes another client's request even if both chose the same request id.
+ */
+export class DecisionBoard {
+  private readonly waiters = new Map<string, Set<(record: DecisionRecord) => void>>();
+  private readonly recent: LruCache<string, DecisionRecord>;
+  private readonly accepted: LruCache<string, true>;
+
+  constructor(options: DecisionBoardOptions) {
+    this.recent = new LruCache(options.maxRecent, options.recentTtlMs, options.now);
+    this.accepted = new LruCache(options.maxRecent, options.recentTtlMs, options.now);
+  }
+
+  /** Number of callers waiting right now. */
+  get waiting(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  record(record: DecisionRecord): void {
+    const key = keyOf(record.client, record.requestId);
+    this.recent.set(key, record);
+    const waiting = this.waiters.get(key);
+    if (waiting === undefined) return;
+    this.waiters.delete(key);
+    for (const wake of waiting) wake(record);
+  }
+
+  markAccepted(client: string, requestId: string): void {
+    this.accepted.set(keyOf(client, requestId), true);
+  }
+
+  lookup(client: string, requestId: string): RequestState | undefined {
+    const key = keyOf(client, requestId);
+    const record = this.recent.get(key);
+    if (record !== undefined) return { status: 'decided', record };
+    return this.accepted.get(key) === true ? { status: 'pending' } : undefined;
+  }
+
+  /** Registers a waiter (before the request is published, so a fast decision is not missed). */
+  wait(client: string, requestId: string, timeoutMs: number): Waiting {
+    const key = keyOf(client, requestId);
+    const known = this.recent.get(key);
+    if (known !== undefined) return { decision: Promise.resolve(known), cancel: () => undefined };
+    let settle!: (record: DecisionRecord | undefined) => void;
+    const decision = new Promise<DecisionRecord | undefined>((resolve) => {
+      settle = resolve;
+    });
+    const done = (record: DecisionRecord | undefined): void => {
+      clearTimeout(timer);
+      const set = this.waiters.get(key);
+      set?.delete(wake);
+      if (set?.size === 0) this.waiters.delete(key);
+      settle(record);
+    };
+    const wake = (record: DecisionRecord): void => done(record);
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    const set = this.waiters.get(key) ?? new Set();
+    set.add(wake);
+    this.waiters.set(key, set);
+    return { decision, cancel: () => done(undefined) };
+  }
+}

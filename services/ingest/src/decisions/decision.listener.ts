@@ -1,0 +1,118 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Topics } from '@clearance/contracts';
+import { KafkaConnection } from '@clearance/kafka';
+import type { ReadinessCheck } from '@clearance/platform';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DecisionBoard } from './decision.board';
+import { decisionRecordOf } from './decision.view';
+
+const RETRY_MS = 2_000;
+
+/** A consumer group of its own per instance: every ingest instance must see every decision. */
+export function waiterGroupId(): string {
+  return `clearance-ingest-waiters-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Feeds `access.decided.v1` into the DecisionBoard so waiting callers (`Prefer: wait`) get their answer and
+ * `GET /v1/access-requests/{id}` knows recent decisions. It reads from the end of the topic, commits nothing,
+ * and is not the stage transport: that one's shared group would split the decisions across instances.
+ */
+@Injectable()
+export class DecisionListener implements OnApplicationBootstrap, OnApplicationShutdown, ReadinessCheck {
+  readonly name = 'decision-listener';
+  private readonly logger = new Logger(DecisionListener.name);
+  private readonly groupId = waiterGroupId();
+  private consumer?: Consumer;
+  private joined = false;
+  private stopping = false;
+  private retryTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly connection: KafkaConnection,
+    private readonly board: DecisionBoard,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // In the background: ingest must start (and answer 503) while the broker is down.
+    void this.start();
+  }
+
+  async check(): Promise<void> {
+    if (!this.joined) throw new Error('not yet listening to access.decided.v1');
+  }
+
+  private async start(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.connection.ensureTopics([Topics.AccessRequested, Topics.AccessDecided]);
+      const consumer = this.connection.kafka.consumer({
+        groupId: this.groupId,
+        allowAutoTopicCreation: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        maxWaitTimeInMs: 100,
+        retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+      });
+      this.consumer = consumer;
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        this.joined = true;
+        this.logger.log({ msg: 'listening for decisions', groupId: this.groupId });
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        this.joined = false;
+        if (!payload.restart) this.scheduleRestart(payload.error);
+      });
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [this.connection.topic(Topics.AccessDecided)],
+        fromBeginning: false,
+      });
+      await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+    } catch (err) {
+      this.scheduleRestart(err);
+    }
+  }
+
+  private scheduleRestart(err: unknown): void {
+    if (this.stopping) return;
+    this.logger.warn({ msg: 'decision listener unavailable, retrying', err: (err as Error).message });
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.retryTimer = setTimeout(() => {
+      void (async () => {
+        await consumer?.disconnect().catch(() => undefined);
+        await this.start();
+      })();
+    }, RETRY_MS);
+  }
+
+  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      if (message.value === null) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(message.value.toString('utf8'));
+      } catch {
+        continue;
+      }
+      const record = decisionRecordOf(value);
+      if (record !== undefined) this.board.record(record);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.retryTimer);
+    await this.consumer?.disconnect().catch(() => undefined);
+    // The group never committed offsets; remove it so instances that come and go leave nothing behind.
+    try {
+      const admin = await this.connection.getAdmin();
+      await admin.deleteGroups([this.groupId]);
+    } catch {
+      // best effort: an empty group without offsets expires on its own
+    }
+  }
+}

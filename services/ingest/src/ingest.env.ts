@@ -1,0 +1,31 @@
+import { BaseEnv } from '@clearance/platform';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
+
+const toBool = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? Number(value) : value);
+
+/** Environment of the ingest service (documented in docs/api.md and docs/operations.md). */
+export class IngestEnv extends BaseEnv {
+  /** `name:sha256hex,name2:sha256hex`: SHA-256 (hex) of each client's API key. */
+  @IsOptional() @IsString() INGEST_API_KEYS?: string;
+  /** JSON or YAML list of `{ name, sha256, revoked }`. */
+  @IsOptional() @IsString() INGEST_API_KEYS_FILE?: string;
+  /** Requests per client per window (each instance counts on its own). */
+  @Transform(toInt) @IsInt() @Min(1) INGEST_RATE_LIMIT = 1000;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) INGEST_RATE_WINDOW_MS = 1000;
+  /** Benchmark only: acknowledge without publishing. Refused in production. */
+  @Transform(toBool) @IsBoolean() INGEST_PUBLISH_STUB = false;
+  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 86_400) INGEST_IDEMPOTENCY_TTL_SECONDS = 86_400;
+  @Transform(toInt) @IsInt() @Min(1) INGEST_IDEMPOTENCY_MAX_KEYS = 100_000;
+  @Transform(toInt) @IsInt() @Min(1) INGEST_RECENT_DECISIONS_MAX = 50_000;
+  @Transform(toInt) @IsInt() @Min(1) INGEST_RECENT_DECISIONS_TTL_SECONDS = 3_600;
+  /** Upper bound of `Prefer: wait=N`. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(10) INGEST_MAX_WAIT_SECONDS = 10;
+  /** Audit service base URL for `GET /v1/access-requests/{id}` of requests this instance does not remember. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) AUDIT_URL?: string;
+  /** Auditor token sent to the audit service as `Authorization: Bearer`. */
+  @IsOptional() @IsString() AUDIT_TOKEN?: string;
+  @Transform(toInt) @IsInt() @Min(100) @Max(30_000) AUDIT_TIMEOUT_MS = 2000;
+}
