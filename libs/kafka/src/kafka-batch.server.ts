@@ -140,7 +140,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
-      this.logger.log({ msg: 'joined consumer group', groupId: payload.groupId, assignment: payload.memberAssignment });
+      this.logger.log({
+        msg: 'joined consumer group',
+        groupId: payload.groupId,
+        assignment: payload.memberAssignment,
+      });
     });
     consumer.on(consumer.events.REBALANCING, () => {
       this.joined = false;

@@ -3,3 +3,4 @@ export * from './poll';
 export * from './service.process';
 export * from './test-kafka';
 export * from './event.factories';
+export * from './private-infra';

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './ports';
+
+const run = promisify(execFile);
+const INFRA = join(__dirname, '..', '..', '..', 'deploy', 'local', 'infra.sh');
+
+/**
+ * A broker and a database of one test's own (other ports, other data), for fault tests that stop and restart
+ * them without disturbing the tests that share the suite's stack.
+ */
+export class PrivateInfra {
+  private constructor(
+    private readonly env: Record<string, string>,
+    private readonly stateDir: string,
+    readonly brokers: string,
+    readonly mongoUri: string,
+  ) {}
+
+  static async start(): Promise<PrivateInfra> {
+    const [kafka, controller, mongo, debug] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const stateDir = mkdtempSync(join(tmpdir(), 'clearance-infra-'));
+    const env = {
+      CLEARANCE_STATE_DIR: stateDir,
+      CLEARANCE_KAFKA_PORT: String(kafka),
+      CLEARANCE_KAFKA_CONTROLLER_PORT: String(controller),
+      CLEARANCE_MONGO_PORT: String(mongo),
+      CLEARANCE_FERRET_DEBUG_PORT: String(debug),
+    };
+    const infra = new PrivateInfra(
+      env,
+      stateDir,
+      `127.0.0.1:${kafka}`,
+      `mongodb://127.0.0.1:${mongo}/clearance`,
+    );
+    await infra.cmd('start');
+    return infra;
+  }
+
+  private async cmd(command: string): Promise<void> {
+    await run('bash', [INFRA, command, 'test'], { env: { ...process.env, ...this.env }, timeout: 180_000 });
+  }
+
+  stopKafka = () => this.cmd('stop-kafka');
+  startKafka = () => this.cmd('start-kafka');
+  stopMongo = () => this.cmd('stop-mongo');
+  startMongo = () => this.cmd('start-mongo');
+
+  async stop(): Promise<void> {
+    await this.cmd('stop');
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+}
