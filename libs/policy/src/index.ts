@@ -1,0 +1,23 @@
+export * from './policy.types';
+export { FACTS, FACT_NAMES, type FactDefinition, type FactType } from './policy.facts';
+export { POLICY_SCHEMA, OPERATOR_NAMES } from './policy.schema';
+export { compilePolicy, type PolicySource, type CompileOptions } from './policy.compiler';
+export { parseCountryGroups, type CountryGroups } from './country-groups.loader';
+export {
+  loadPolicyFile,
+  resolveImport,
+  DEFAULT_POLICY_PATH,
+  BUILTIN_COUNTRY_GROUPS_PATH,
+  type LoadedPolicy,
+} from './policy.loader';
+export {
+  policyUnavailableDecision,
+  evaluationErrorDecision,
+  stageLatency,
+  NO_POLICY,
+} from './decision.builders';
+export {
+  anEnrichedEvent,
+  ENRICHED_EVENT_DECIDE_AT,
+  type EnrichedEventOverrides,
+} from './testing/enriched-event.factory';
