@@ -45,6 +45,22 @@ export class KafkaEventContext extends BaseRpcContext<[topic: TopicName, partiti
 type Delivery = { messages: Map<string, Message[]>; dead: number };
 
 const MAX_BACKOFF_MS = 5000;
+/** SIGTERM to exit stays within the 10 s a scheduler grants, leaving time to disconnect. */
+const DRAIN_TIMEOUT_MS = 7000;
+
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'COORDINATOR_NOT_AVAILABLE',
+  'FENCED_INSTANCE_ID',
+]);
+
+function isRebalanceError(err: unknown): boolean {
+  const type = (err as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+}
 
 /**
  * A NestJS transport strategy that keeps the `@EventPattern` idiom but consumes Kafka in batches: it validates
@@ -63,6 +79,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   private running = false;
   private joined = false;
   private stopping?: Promise<void>;
+  private draining = false;
+  private readonly inflight = new Set<Promise<boolean>>();
+  private readonly heartbeatEveryMs: number;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -71,6 +90,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     @Inject(KAFKA_STAGE) private readonly stage: StageName,
   ) {
     super();
+    this.heartbeatEveryMs = Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3));
   }
 
   on(): never {
@@ -127,7 +147,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       sessionTimeout: this.settings.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3_000, Math.floor(this.settings.sessionTimeoutMs / 3)),
+      heartbeatInterval: this.heartbeatEveryMs,
       maxWaitTimeInMs: 200,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
     });
@@ -189,10 +209,12 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     kafkaMetrics.batchSize.observe({ direction: 'in' }, batch.messages.length);
     const { chunkSize } = this.settings;
     for (let i = 0; i < batch.messages.length; i += chunkSize) {
-      if (!isRunning() || isStale()) return;
+      if (!isRunning() || isStale() || this.draining) return;
       const chunk = batch.messages.slice(i, i + chunkSize);
       const last = chunk[chunk.length - 1]!;
-      const done = await this.processWithRetry(topic, batch.topic, batch.partition, chunk, handler, payload);
+      const work = this.processWithRetry(topic, batch.topic, batch.partition, chunk, handler, payload);
+      this.inflight.add(work);
+      const done = await work.finally(() => this.inflight.delete(work));
       if (!done) return;
       resolveOffset(last.offset);
       kafkaMetrics.messagesIn.inc({ topic }, chunk.length);
@@ -207,9 +229,29 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     partition: number,
     chunk: KafkaMessage[],
     handler: MessageHandler,
+    payload: EachBatchPayload,
+  ): Promise<boolean> {
+    const { heartbeat } = payload;
+    const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
+    // kafkajs heartbeats only between batches: keep the membership alive while a slow chunk (a database
+    // write, a retry) runs, or the group evicts this member and the chunk is processed twice
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), this.heartbeatEveryMs);
+    try {
+      return await this.attemptUntilDone(topic, physical, partition, chunk, handler, next, payload);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async attemptUntilDone(
+    topic: TopicName,
+    physical: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    handler: MessageHandler,
+    next: string,
     { heartbeat, isRunning, isStale }: EachBatchPayload,
   ): Promise<boolean> {
-    const next = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
@@ -220,7 +262,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         kafkaMetrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
         return true;
       } catch (err) {
-        if (!isRunning() || isStale()) return false;
+        // the group moved on (rebalance, eviction): hand control back to kafkajs so that it rejoins; the chunk
+        // is uncommitted and comes back to whoever owns the partition now
+        if (isRebalanceError(err)) throw err;
+        if (!isRunning() || isStale() || this.draining) return false;
         kafkaMetrics.retries.inc({ topic });
         const backoff = Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt);
         this.logger.warn({
@@ -408,6 +453,16 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
   async close(): Promise<void> {
     this.stopping ??= (async () => {
+      // finish (and commit) the chunks in flight, start no new ones, then leave the group
+      this.draining = true;
+      if (this.inflight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...this.inflight]),
+          new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
+        ]);
+        clearTimeout(timer);
+      }
       this.running = false;
       if (this.consumer) {
         await this.consumer

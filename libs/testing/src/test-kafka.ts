@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type TopicEventMap, type TopicName } from '@clearance/contracts';
-import { decodeHeaders, encodeEvent } from '@clearance/kafka';
+import { decodeHeaders, encodeEvent, splitByBytes } from '@clearance/kafka';
 import { type Consumer, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
 import { pollUntil } from './poll';
 
@@ -101,7 +101,9 @@ export class TestKafka {
   /** Sends messages as given: for poison input (bad JSON, wrong schema, oversized). */
   async produceRaw(prefix: string, topic: TopicName, messages: Message[]): Promise<void> {
     const producer = await this.getProducer();
-    await producer.send({ topic: prefix + topic, messages, acks: -1 });
+    for (const request of splitByBytes([{ topic: prefix + topic, messages }], 768 * 1024)) {
+      await producer.sendBatch({ topicMessages: request, acks: -1 });
+    }
   }
 
   /** Starts reading a topic from its beginning with a group of its own. */
