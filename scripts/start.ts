@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { StageName } from '@clearance/contracts';
 import { DEFAULT_PORTS } from '@clearance/platform';
@@ -27,8 +28,25 @@ function log(msg: string): void {
   process.stdout.write(`[clearance] ${msg}\n`);
 }
 
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  const host = process.env.HOST ?? '127.0.0.1';
+  for (const name of SERVICES) {
+    if (!(await portFree(DEFAULT_PORTS[name], host))) {
+      log(
+        `port ${DEFAULT_PORTS[name]} (${name}) is already in use: stop what runs there (another npm start?) and retry`,
+      );
+      process.exit(1);
+    }
+  }
   let ownInfra = false;
   if (!process.env.KAFKA_BROKERS || !process.env.MONGODB_URI) {
     try {
@@ -49,7 +67,7 @@ async function main(): Promise<void> {
   const env = {
     NODE_ENV: 'development',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    HOST: process.env.HOST ?? '127.0.0.1',
+    HOST: host,
     KAFKA_SESSION_TIMEOUT_MS: '30000',
     ADMIN_TOKENS: process.env.ADMIN_TOKENS ?? `dev-admin:${sha256(DEV.adminToken)}`,
     AUDITOR_TOKENS: process.env.AUDITOR_TOKENS ?? `dev-auditor:${sha256(DEV.auditorToken)}`,

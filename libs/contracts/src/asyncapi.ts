@@ -1,8 +1,7 @@
-import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { stringify } from 'yaml';
 import { EVENT_CLASSES } from './event-map';
 import { CloudEventHeaders, CLOUDEVENTS_SPEC_VERSION, EVENT_CONTENT_TYPE } from './cloudevents';
+import { buildEventSchemas } from './schema/event.schemas';
 import { ALL_TOPICS, EventTypes } from './topics';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -22,15 +21,8 @@ const DESCRIPTIONS: Record<string, string> = {
  * the validation the consumers run cannot drift apart (a unit test compares them).
  */
 export function buildAsyncApiDocument(): Record<string, unknown> {
-  const schemas = validationMetadatasToSchemas({
-    classTransformerMetadataStorage: defaultMetadataStorage,
-    refPointerPrefix: '#/components/schemas/',
-  });
-  const sorted = Object.fromEntries(
-    Object.keys(schemas)
-      .sort()
-      .map((k) => [k, schemas[k]]),
-  );
+  // The same schemas the consumers' compiled validators check (libs/contracts/src/schema).
+  const sorted = buildEventSchemas('#/components/schemas/');
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};

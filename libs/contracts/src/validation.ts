@@ -1,6 +1,8 @@
+import type { ValidateFunction } from 'ajv';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { EVENT_CLASSES, type TopicEventMap } from './event-map';
+import { compileEventValidators, describeSchemaErrors } from './schema/event.validator';
 import type { TopicName } from './topics';
 
 export type ParseResult<T> =
@@ -18,18 +20,46 @@ export function describeValidationErrors(errors: ValidationError[], parent = '')
   return out;
 }
 
+/** The class-validator verdict: the reference the compiled validators are checked against, and the messages. */
+export function classValidatorErrors(topic: TopicName, value: object): string[] {
+  const instance = plainToInstance(EVENT_CLASSES[topic] as new () => object, value);
+  return describeValidationErrors(
+    validateSync(instance, { forbidUnknownValues: true, validationError: { target: false } }),
+  );
+}
+
+type Validators = { [T in TopicName]: ValidateFunction } | null;
+let compiled: Validators | undefined;
+
+// Compiled on first use; should a decorator lack a schema converter, every event still gets class-validator.
+function validators(): Validators {
+  if (compiled === undefined) {
+    try {
+      compiled = compileEventValidators();
+    } catch (err) {
+      compiled = null;
+      process.emitWarning(
+        `event schemas not compiled, validating with class-validator only: ${(err as Error).message}`,
+      );
+    }
+  }
+  return compiled;
+}
+
 /**
  * Validates a decoded JSON value against the class of its topic. Unknown fields are ignored, not stripped:
  * the plain object is returned as is so that fields added by a newer producer travel on (docs/events.md).
+ * The fast path is a validator compiled from the classes' JSON Schema; class-validator runs only on a
+ * rejection, for the messages (docs/events.md, "Validation").
  */
 export function validateEvent<T extends TopicName>(topic: T, value: unknown): ParseResult<TopicEventMap[T]> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, kind: 'schema-violation', reason: 'event is not a JSON object', details: [] };
   }
-  const instance = plainToInstance(EVENT_CLASSES[topic] as new () => object, value);
-  const errors = validateSync(instance, { forbidUnknownValues: true, validationError: { target: false } });
-  if (errors.length > 0) {
-    const details = describeValidationErrors(errors);
+  const check = validators()?.[topic];
+  if (check?.(value)) return { ok: true, event: value as TopicEventMap[T] };
+  const details = classValidatorErrors(topic, value);
+  if (details.length > 0) {
     return {
       ok: false,
       kind: 'schema-violation',
@@ -37,7 +67,15 @@ export function validateEvent<T extends TopicName>(topic: T, value: unknown): Pa
       details,
     };
   }
-  return { ok: true, event: value as TopicEventMap[T] };
+  if (!check) return { ok: true, event: value as TopicEventMap[T] };
+  // class-validator accepts what the schema rejects (e.g. an array where an object belongs): fail closed.
+  const schemaDetails = describeSchemaErrors(check.errors);
+  return {
+    ok: false,
+    kind: 'schema-violation',
+    reason: `event does not match ${topic} (schema): ${schemaDetails.slice(0, 3).join('; ')}`,
+    details: schemaDetails,
+  };
 }
 
 /** Decodes and validates a Kafka message value for a topic. */
