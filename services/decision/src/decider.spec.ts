@@ -108,7 +108,7 @@ describe(Decider.name, () => {
 
     writeFileSync(p.path, p.text.replace("version: '2026-11-27.1'", "version: 'watched'"));
 
-    for (let i = 0; i < 200 && store.active.current!.ref.version !== 'watched'; i++) {
+    for (let i = 0; i < 800 && store.active.current!.ref.version !== 'watched'; i++) {
       await new Promise((r) => setTimeout(r, 25)); // poll: fs.watchFile reports asynchronously
     }
     expect(sut.decide(anEnrichedEvent(), now).decision.policy.version).toBe('watched');
