@@ -1,0 +1,229 @@
+/**
+ * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
+ *   node -r @swc-node/register bench/audit.bench.ts [--requests 5000] [--batch 500] [--records 200000] [--queries 200]
+ * 1. Stored events/s through the store path (AuditStore.storeBatch: dedupe lookup, hash chain, event insert,
+ *    request projection, chain head) next to raw driver insertMany of the same event documents into a collection
+ *    of the same database with the same indexes, same run.
+ * 2. Latency of a filtered page (51 records, newest first) over --records stored request records.
+ * 3. Export of all --records records through the export writer into a sink, with the process RSS sampled.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Topics, type TopicName } from '@clearance/contracts';
+import { exportChunks } from '../services/audit/src/api/export.writer';
+import { buildRequestFilter } from '../services/audit/src/api/request-filter.builder';
+import type { AuditEventRecord } from '../services/audit/src/store/audit-event.schema';
+import { planChainBatch } from '../services/audit/src/store/chain-batch.planner';
+import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/hash-chain';
+import { prepare, type StoreMessage } from '../services/audit/src/store/audit.store';
+import { buckets } from '../services/audit/src/store/request.projection';
+import type { RequestRecord } from '../services/audit/src/store/request-record.schema';
+import { aRequestChain } from '../services/audit/test/audit-event.factory';
+import { openStoreHarness } from '../services/audit/test/audit-store.harness';
+import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const TOPICS: TopicName[] = [
+  Topics.AccessRequested,
+  Topics.AccessGeolocated,
+  Topics.AccessVerified,
+  Topics.AccessDecided,
+];
+const COUNTRIES = ['US', 'US', 'US', 'DE', 'GB', 'CN', 'IR', 'RU', 'unknown'];
+const OUTCOMES = ['allow', 'allow', 'deny', 'challenge'] as const;
+const REASONS = [
+  'ALLOW_STANDARD',
+  'GEO_NOT_DOMESTIC',
+  'NET_VPN',
+  'GEO_EMBARGOED_COUNTRY',
+  'SCREENING_POTENTIAL_MATCH',
+];
+
+/** Messages per topic, one partition, offsets 0..n-1: what the consumer would hand the store. */
+function messages(requests: number): Map<TopicName, StoreMessage[]> {
+  const out = new Map<TopicName, StoreMessage[]>(TOPICS.map((t) => [t, []]));
+  for (let i = 0; i < requests; i++) {
+    const c = aRequestChain({
+      userId: `user-${i % 997}`,
+      country: COUNTRIES[i % COUNTRIES.length]!,
+      requestedAt: new Date(Date.UTC(2026, 10, 1) + i * 1000),
+    });
+    const byTopic = [c.requested, c.geolocated, c.verified, c.decided];
+    TOPICS.forEach((t, k) => {
+      const list = out.get(t)!;
+      list.push({ raw: JSON.stringify(byTopic[k]), offset: String(list.length), headers: {} });
+    });
+  }
+  return out;
+}
+
+/** The documents the store writes for these messages (same hashes), for the raw-driver baseline. */
+function eventDocuments(byTopic: Map<TopicName, StoreMessage[]>): AuditEventRecord[] {
+  const chain = new HashChain();
+  const docs: AuditEventRecord[] = [];
+  const now = new Date();
+  for (const [topic, list] of byTopic) {
+    const materials = list
+      .map((m) => prepare(topic, 0, m))
+      .flatMap((p) => ('material' in p ? [p.material] : []));
+    const plan = planChainBatch(chain, chainId(topic, 0), GENESIS_HASH, materials, new Map());
+    for (const { material: m, link } of plan.inserts) {
+      docs.push({
+        _id: m.eventId,
+        chain: chainId(topic, 0),
+        topic,
+        partition: 0,
+        offset: String(m.seq),
+        seq: m.seq,
+        ...(m.requestId === undefined ? {} : { requestId: m.requestId }),
+        eventType: m.eventType,
+        producer: m.producer,
+        time: new Date(m.time),
+        storedAt: now,
+        raw: m.raw,
+        ...link,
+      });
+    }
+  }
+  return docs;
+}
+
+function aRecord(i: number, base: number): RequestRecord {
+  const time = new Date(base - i * 1000);
+  const outcome = OUTCOMES[i % OUTCOMES.length]!;
+  return {
+    _id: `req-${i.toString(36)}-${randomUUID().slice(0, 8)}`,
+    time,
+    ...buckets(time),
+    userId: `user-${i % 5000}`,
+    organizationId: `org-${i % 300}`,
+    ip: `198.51.${(i >> 8) % 256}.${i % 256}`,
+    country: COUNTRIES[i % COUNTRIES.length]!,
+    model: i % 3 === 0 ? 'frontier-1' : 'standard-1',
+    outcome,
+    reasons: [REASONS[i % REASONS.length]!],
+    policyId: 'default',
+    policyVersion: `2026.${(i % 4) + 1}`,
+    verificationLevel: 'identity',
+    screeningStatus: 'clear',
+    latency: { totalMs: 10 + (i % 40) },
+  };
+}
+
+async function main(): Promise<void> {
+  ensureInfra();
+  const requests = arg('requests', 5000);
+  const batch = arg('batch', 500);
+  const records = arg('records', 200_000);
+  const queries = arg('queries', 200);
+  const h = await openStoreHarness('audit_bench');
+  const result: Record<string, unknown> = { database: process.env['MONGODB_URI'], requests, batch, records };
+  try {
+    // 1. store path vs raw insertMany
+    console.error(new Date().toISOString(), 'building messages');
+    const byTopic = messages(requests);
+    const docs = eventDocuments(byTopic);
+    const raw = h.connection.collection<AuditEventRecord>('bench_raw_events');
+    await raw.createIndex({ chain: 1, seq: 1 }, { unique: true, name: 'chain_seq' });
+    await raw.createIndex({ requestId: 1, time: 1 }, { name: 'request_time' });
+    await raw.createIndex({ storedAt: 1 }, { name: 'stored_at' });
+    let t = process.hrtime.bigint();
+    for (let i = 0; i < docs.length; i += batch)
+      await raw.insertMany(docs.slice(i, i + batch), { ordered: false });
+    const rawSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    console.error(new Date().toISOString(), 'store path');
+    t = process.hrtime.bigint();
+    for (const [topic, list] of byTopic) {
+      for (let i = 0; i < list.length; i += batch)
+        await h.store.storeBatch(topic, 0, list.slice(i, i + batch));
+    }
+    const storeSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    const events = docs.length;
+    result['store'] = {
+      events,
+      rawInsertManyPerSecond: Math.round(events / rawSeconds),
+      storePathPerSecond: Math.round(events / storeSeconds),
+      ratio: Number((rawSeconds / storeSeconds).toFixed(3)),
+    };
+    console.log('store', result['store']);
+
+    // 2. filtered page latency over many request records
+    const coll = h.connection.collection<RequestRecord>('audit_requests');
+    await coll.deleteMany({});
+    console.error(new Date().toISOString(), `filling ${records} request records`);
+    const base = Date.UTC(2026, 10, 27);
+    t = process.hrtime.bigint();
+    for (let i = 0; i < records; i += 5000) {
+      await coll.insertMany(
+        Array.from({ length: Math.min(5000, records - i) }, (_, k) => aRecord(i + k, base)),
+        { ordered: false },
+      );
+    }
+    result['fillSeconds'] = Number((Number(process.hrtime.bigint() - t) / 1e9).toFixed(1));
+    const filters = [
+      (i: number) => ({ userId: `user-${(i * 7) % 5000}` }),
+      (i: number) => ({
+        organizationId: `org-${i % 300}`,
+        from: new Date(base - 86_400_000 * 2).toISOString(),
+      }),
+      () => ({ country: 'IR' }),
+      () => ({ outcome: 'deny' as const, reason: 'NET_VPN' }),
+      () => ({ model: 'frontier-1', policyVersion: '2026.1' }),
+      () => ({}),
+    ];
+    const latencies: number[] = [];
+    const perFilter: Record<string, number[]> = {};
+    for (let i = 0; i < queries; i++) {
+      const f = filters[i % filters.length]!(i);
+      const started = process.hrtime.bigint();
+      await h.requests.page(buildRequestFilter(f), 51);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      latencies.push(ms);
+      (perFilter[Object.keys(f).join('+') || 'none'] ??= []).push(ms);
+    }
+    const round = (o: Record<string, number>) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(1))]));
+    result['pageLatencyMs'] = round(summarize(latencies));
+    result['pageLatencyMsByFilter'] = Object.fromEntries(
+      Object.entries(perFilter).map(([k, v]) => [k, round(summarize(v))]),
+    );
+    console.log('page', result['pageLatencyMs'], result['pageLatencyMsByFilter']);
+
+    // 3. export in constant memory
+    let bytes = 0;
+    let maxRss = rssMiB(process.pid);
+    const rssBefore = maxRss;
+    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMiB(process.pid))), 250);
+    t = process.hrtime.bigint();
+    await pipeline(
+      Readable.from(exportChunks(h.requests.stream(buildRequestFilter({})), 'csv'), { objectMode: false }),
+      new Writable({ write: (chunk: Buffer, _enc, done) => ((bytes += chunk.length), done()) }),
+    );
+    clearInterval(sampler);
+    const exportSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    result['export'] = {
+      rows: records,
+      mebibytes: Math.round(bytes / 1048576),
+      seconds: Number(exportSeconds.toFixed(1)),
+      rowsPerSecond: Math.round(records / exportSeconds),
+      rssBeforeMiB: rssBefore,
+      rssMaxMiB: maxRss,
+    };
+    console.log('export', result['export']);
+    writeResult('audit', result);
+  } finally {
+    await h.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

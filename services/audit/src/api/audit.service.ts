@@ -1,0 +1,110 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { Topics } from '@clearance/contracts';
+import { AuditEventRepository } from '../store/audit-event.repository';
+import { IntegrityChecker, type IntegrityReport } from '../store/integrity.checker';
+import { RequestRecordRepository, type StatsRow } from '../store/request-record.repository';
+import type { RequestRecord } from '../store/request-record.schema';
+import { buildRequestFilter, decodeCursor, encodeCursor } from './request-filter.builder';
+import type {
+  IntegrityQueryDto,
+  RequestFilterDto,
+  RequestPageQueryDto,
+  StatsBucket,
+} from './request-filter.dto';
+
+export interface RequestPage {
+  items: RequestRecord[];
+  /** Pass as `cursor` for the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface TimelineEntry {
+  eventId: string;
+  topic: string;
+  eventType: string;
+  producer: string;
+  time: string;
+  storedAt: string;
+  partition: number;
+  offset: string;
+  hash: string;
+  event: unknown;
+}
+
+export interface RequestTimeline {
+  requestId: string;
+  record: RequestRecord | null;
+  events: TimelineEntry[];
+  /** The decision as made: outcome, every reason, the policy (id, version, hash), the rule trace, timings. */
+  explanation: unknown;
+}
+
+export interface StatsReport {
+  bucket: StatsBucket;
+  byOutcome: StatsRow[];
+  byCountry: StatsRow[];
+  byReason: StatsRow[];
+}
+
+/** The auditor use cases: read-only over the request records and the event store. */
+@Injectable()
+export class AuditQueryService {
+  constructor(
+    private readonly requests: RequestRecordRepository,
+    private readonly events: AuditEventRepository,
+    private readonly integrity: IntegrityChecker,
+  ) {}
+
+  async page(q: RequestPageQueryDto): Promise<RequestPage> {
+    const limit = q.limit ?? 50;
+    const filter = buildRequestFilter(q, q.cursor === undefined ? undefined : decodeCursor(q.cursor));
+    const rows = await this.requests.page(filter, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return rows.length > limit && last
+      ? { items, nextCursor: encodeCursor({ time: last.time, requestId: last._id }) }
+      : { items };
+  }
+
+  async timeline(requestId: string): Promise<RequestTimeline> {
+    const [record, events] = await Promise.all([
+      this.requests.findById(requestId),
+      this.events.timeline(requestId),
+    ]);
+    if (!record && events.length === 0)
+      throw new NotFoundException(`no request ${requestId} in the audit store`);
+    const entries = events.map((e) => ({
+      eventId: e._id,
+      topic: e.topic,
+      eventType: e.eventType,
+      producer: e.producer,
+      time: e.time.toISOString(),
+      storedAt: e.storedAt.toISOString(),
+      partition: e.partition,
+      offset: e.offset,
+      hash: e.hash,
+      event: JSON.parse(e.raw) as unknown,
+    }));
+    const decided = entries.find((e) => e.topic === Topics.AccessDecided)?.event as
+      { decision?: unknown } | undefined;
+    return { requestId, record, events: entries, explanation: decided?.decision ?? null };
+  }
+
+  stream(q: RequestFilterDto): AsyncIterable<RequestRecord> {
+    return this.requests.stream(buildRequestFilter(q));
+  }
+
+  async stats(q: RequestFilterDto, bucket: StatsBucket): Promise<StatsReport> {
+    const match = buildRequestFilter(q);
+    const [byOutcome, byCountry, byReason] = await Promise.all([
+      this.requests.countBy(match, bucket, 'outcome'),
+      this.requests.countBy(match, bucket, 'country'),
+      this.requests.countBy(match, bucket, 'reasons'),
+    ]);
+    return { bucket, byOutcome, byCountry, byReason };
+  }
+
+  async checkIntegrity(q: IntegrityQueryDto): Promise<IntegrityReport> {
+    return this.integrity.check(q.from ? new Date(q.from) : undefined, q.to ? new Date(q.to) : undefined);
+  }
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { Logger, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { MongooseModule } from '@nestjs/mongoose';
+import { PlatformModule } from '@clearance/platform';
+import { AuditController } from './api/audit.controller';
+import { AuditQueryService } from './api/audit.service';
+import { AuditorGuard } from './api/auditor.guard';
+import { AuditorQueryInterceptor } from './api/auditor-query.interceptor';
+import { AuditorTokens, parseAuditorTokens } from './api/auditor.tokens';
+import { AuditEnv } from './audit.env';
+import { AuditHandler } from './consumer/audit.handler';
+import { AUDIT_EVENT_MODEL, AuditEventRepository, CHAIN_HEAD_MODEL } from './store/audit-event.repository';
+import { AuditEventSchema } from './store/audit-event.schema';
+import { AuditStoreIndexes } from './store/audit-store.readiness';
+import { AuditStore, HASH_CHAIN } from './store/audit.store';
+import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from './store/auditor-query.repository';
+import { AuditorQuerySchema } from './store/auditor-query.schema';
+import { ChainHeadSchema } from './store/chain-head.schema';
+import { HashChain } from './store/hash-chain';
+import { IntegrityChecker } from './store/integrity.checker';
+import { QUARANTINE_MODEL, QuarantineRepository } from './store/quarantine.repository';
+import { QuarantineSchema } from './store/quarantine.schema';
+import { REQUEST_RECORD_MODEL, RequestRecordRepository } from './store/request-record.repository';
+import { RequestRecordSchema } from './store/request-record.schema';
+
+function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
+  const file = config.get('AUDITOR_TOKENS_FILE', { infer: true });
+  const text = [
+    config.get('AUDITOR_TOKENS', { infer: true }) ?? '',
+    file ? readFileSync(file, 'utf8') : '',
+  ].join('\n');
+  const tokens = new AuditorTokens(parseAuditorTokens(text));
+  if (tokens.size === 0)
+    new Logger('AuditorTokens').warn('no auditor tokens configured: the auditor API refuses every call');
+  return tokens;
+}
+
+@Module({
+  imports: [
+    PlatformModule.forRoot({ service: 'audit', env: AuditEnv, mongo: true, readiness: [AuditStoreIndexes] }),
+    MongooseModule.forFeature([
+      { name: AUDIT_EVENT_MODEL, schema: AuditEventSchema },
+      { name: CHAIN_HEAD_MODEL, schema: ChainHeadSchema },
+      { name: REQUEST_RECORD_MODEL, schema: RequestRecordSchema },
+      { name: QUARANTINE_MODEL, schema: QuarantineSchema },
+      { name: AUDITOR_QUERY_MODEL, schema: AuditorQuerySchema },
+    ]),
+  ],
+  controllers: [AuditHandler, AuditController],
+  providers: [
+    AuditEventRepository,
+    RequestRecordRepository,
+    QuarantineRepository,
+    AuditorQueryRepository,
+    AuditStoreIndexes,
+    AuditStore,
+    IntegrityChecker,
+    AuditQueryService,
+    AuditorGuard,
+    AuditorQueryInterceptor,
+    {
+      provide: HASH_CHAIN,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AuditEnv, true>) =>
+        new HashChain(config.get('AUDIT_CHAIN_KEY', { infer: true })),
+    },
+    { provide: AuditorTokens, inject: [ConfigService], useFactory: auditorTokens },
+  ],
+})
+export class AppModule {}

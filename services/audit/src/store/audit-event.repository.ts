@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import mongoose, { type Model } from 'mongoose';
+import type { ExistingLink } from './chain-batch.planner';
+import type { AuditEventRecord } from './audit-event.schema';
+import type { ChainHeadRecord } from './chain-head.schema';
+import type { Link } from './hash-chain';
+import { ensureModelIndexes } from './model.indexes';
+
+export const AUDIT_EVENT_MODEL = 'AuditEvent';
+export const CHAIN_HEAD_MODEL = 'ChainHead';
+
+const DUPLICATE_KEY = 11000;
+
+/** Thrown when a write failed for any reason other than "already stored": nothing may be committed. */
+export class StoreWriteError extends Error {}
+
+function writeErrorsOf(err: unknown): { code?: number; index: number }[] | undefined {
+  if (err instanceof mongoose.mongo.MongoBulkWriteError) {
+    const list = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    return list.map((w) => ({ code: w.code, index: w.index }));
+  }
+  return undefined;
+}
+
+/** The driver's collection typed with string ids (mongoose types it with ObjectId ids). */
+export function driverCollection<T extends { _id: string }>(model: Model<T>): mongoose.mongo.Collection<T> {
+  return model.collection as unknown as mongoose.mongo.Collection<T>;
+}
+
+/**
+ * Runs an unordered bulk write and returns the indexes that failed only because the key already existed;
+ * any other failure (database down, a rejected document) propagates.
+ */
+export async function tolerateDuplicates(write: () => Promise<unknown>): Promise<number[]> {
+  try {
+    await write();
+    return [];
+  } catch (err) {
+    const writeErrors = writeErrorsOf(err);
+    if (!writeErrors || writeErrors.some((w) => w.code !== DUPLICATE_KEY)) throw err;
+    return writeErrors.map((w) => w.index);
+  }
+}
+
+/** The append-only event store and its chain heads. */
+@Injectable()
+export class AuditEventRepository {
+  constructor(
+    @InjectModel(AUDIT_EVENT_MODEL) private readonly events: Model<AuditEventRecord>,
+    @InjectModel(CHAIN_HEAD_MODEL) private readonly heads: Model<ChainHeadRecord>,
+  ) {}
+
+  /** Creates the declared indexes (autoIndex is off) and fails when one is still missing afterwards. */
+  async ensureIndexes(): Promise<void> {
+    await ensureModelIndexes(this.events);
+    await ensureModelIndexes(this.heads);
+  }
+
+  /** Where the given event ids are stored already, if anywhere. */
+  async findLinks(eventIds: readonly string[]): Promise<Map<string, ExistingLink>> {
+    const docs = await this.events
+      .find({ _id: mongoose.trusted({ $in: eventIds }) }, { chain: 1, seq: 1, prevHash: 1, hash: 1 })
+      .setOptions({ sanitizeFilter: true })
+      .lean()
+      .exec();
+    return new Map(
+      docs.map((d) => [d._id, { chain: d.chain, seq: d.seq, prevHash: d.prevHash, hash: d.hash }]),
+    );
+  }
+
+  /** Hash of the record stored just before `seq` in `chain`, or undefined at the start of the chain. */
+  async predecessor(chain: string, seq: number): Promise<{ seq: number; hash: string } | undefined> {
+    const doc = await this.events
+      .findOne({ chain, seq: mongoose.trusted({ $lt: seq }) }, { seq: 1, hash: 1 })
+      .setOptions({ sanitizeFilter: true })
+      .sort({ seq: -1 })
+      .lean()
+      .exec();
+    return doc ? { seq: doc.seq, hash: doc.hash } : undefined;
+  }
+
+  /** Inserts records; returns the ids of those that were not inserted because their key was taken. */
+  async insert(records: readonly AuditEventRecord[]): Promise<string[]> {
+    if (records.length === 0) return [];
+    // the driver's collection, not Model.insertMany: the records are built typed already, mongoose casting would only cost
+    const failed = await tolerateDuplicates(() =>
+      driverCollection(this.events).insertMany([...records], { ordered: false }),
+    );
+    return failed.map((i) => records[i]!._id);
+  }
+
+  async head(chain: string): Promise<ChainHeadRecord | null> {
+    return this.heads.findOne({ _id: chain }).setOptions({ sanitizeFilter: true }).lean().exec();
+  }
+
+  /** Rewrites links this writer stored before a crash under a predecessor that has since changed. */
+  async relink(repairs: readonly { eventId: string; link: Link }[]): Promise<void> {
+    if (repairs.length === 0) return;
+    await driverCollection(this.events).bulkWrite(
+      repairs.map((r) => ({ updateOne: { filter: { _id: r.eventId }, update: { $set: { ...r.link } } } })),
+      { ordered: false },
+    );
+  }
+
+  /** Moves the chain head forward (never back). */
+  async advanceHead(chain: string, head: { seq: number; hash: string }, now: Date): Promise<void> {
+    // a head already at or past `seq` makes the filter miss and the upsert collide: nothing to do then
+    await tolerateDuplicates(() =>
+      driverCollection(this.heads).bulkWrite(
+        [
+          {
+            updateOne: {
+              filter: { _id: chain, seq: { $lt: head.seq } },
+              update: { $set: { seq: head.seq, hash: head.hash, updatedAt: now } },
+              upsert: true,
+            },
+          },
+        ],
+        { ordered: false },
+      ),
+    );
+  }
+
+  async chainHeads(): Promise<ChainHeadRecord[]> {
+    return this.heads.find({}).sort({ _id: 1 }).lean().exec();
+  }
+
+  async findBySeq(chain: string, seq: number): Promise<AuditEventRecord | null> {
+    return this.events.findOne({ chain, seq }).setOptions({ sanitizeFilter: true }).lean().exec();
+  }
+
+  /** Every event of a request, oldest first. */
+  async timeline(requestId: string): Promise<AuditEventRecord[]> {
+    return this.events
+      .find({ requestId })
+      .setOptions({ sanitizeFilter: true })
+      .sort({ time: 1, seq: 1 })
+      .lean()
+      .exec();
+  }
+
+  /** Records stored in [from, to) in chain order, streamed. */
+  streamChains(from?: Date, to?: Date): AsyncIterable<AuditEventRecord> {
+    const storedAt: Record<string, Date> = {};
+    if (from) storedAt['$gte'] = from;
+    if (to) storedAt['$lt'] = to;
+    const filter = Object.keys(storedAt).length > 0 ? { storedAt: mongoose.trusted(storedAt) } : {};
+    return this.events
+      .find(filter)
+      .setOptions({ sanitizeFilter: true })
+      .sort({ chain: 1, seq: 1 })
+      .lean()
+      .cursor({ batchSize: 1000 });
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { ReadinessCheck } from '@clearance/platform';
+import { AuditEventRepository } from './audit-event.repository';
+import { AuditorQueryRepository } from './auditor-query.repository';
+import { QuarantineRepository } from './quarantine.repository';
+import { RequestRecordRepository } from './request-record.repository';
+
+/** Creates the store's indexes at start (autoIndex is off) and is ready only once they all exist. */
+@Injectable()
+export class AuditStoreIndexes implements OnModuleInit, ReadinessCheck {
+  readonly name = 'audit-indexes';
+  private readonly logger = new Logger(AuditStoreIndexes.name);
+  private created = false;
+
+  constructor(
+    private readonly events: AuditEventRepository,
+    private readonly requests: RequestRecordRepository,
+    private readonly quarantine: QuarantineRepository,
+    private readonly auditorQueries: AuditorQueryRepository,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await Promise.all([
+      this.events.ensureIndexes(),
+      this.requests.ensureIndexes(),
+      this.quarantine.ensureIndexes(),
+      this.auditorQueries.ensureIndexes(),
+    ]);
+    this.created = true;
+    this.logger.log('audit store indexes present');
+  }
+
+  async check(): Promise<void> {
+    if (!this.created) throw new Error('audit store indexes not created yet');
+  }
+}

@@ -1,0 +1,228 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { CloudEventHeaders, EventTypes, type TopicName } from '@clearance/contracts';
+import { AuditEventRepository, StoreWriteError } from './audit-event.repository';
+import type { AuditEventRecord } from './audit-event.schema';
+import { planChainBatch, type ChainBatchPlan } from './chain-batch.planner';
+import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from './hash-chain';
+import { QuarantineRepository } from './quarantine.repository';
+import type { QuarantineRecord } from './quarantine.schema';
+import { RequestRecordRepository } from './request-record.repository';
+import { projectEvent, type ProjectionUpdate } from './request.projection';
+
+/** A consumed message as the transport hands it over. */
+export interface StoreMessage {
+  raw: string;
+  offset: string;
+  headers: Record<string, string>;
+  /** The decoded event when the transport parsed it already. */
+  event?: unknown;
+}
+
+export interface StoreResult {
+  stored: number;
+  duplicates: number;
+  quarantined: number;
+}
+
+/** Kafka's default max message size: a larger value is not a message this pipeline produced. */
+export const MAX_RAW_BYTES = 1_048_576;
+export const HASH_CHAIN = Symbol('HASH_CHAIN');
+
+interface Prepared {
+  material: LinkMaterial;
+  event: Record<string, unknown>;
+}
+
+/**
+ * The store path of the consumer: one topic partition's batch in, every event stored once and linked into the
+ * partition's hash chain, the request records updated. Resolves only when all of it is written; a throw means
+ * "retry the batch" and nothing may be committed.
+ */
+@Injectable()
+export class AuditStore {
+  private readonly logger = new Logger(AuditStore.name);
+
+  constructor(
+    private readonly events: AuditEventRepository,
+    private readonly requests: RequestRecordRepository,
+    private readonly quarantine: QuarantineRepository,
+    @Optional() @Inject(HASH_CHAIN) private readonly hashChain: HashChain = new HashChain(),
+  ) {}
+
+  async storeBatch(
+    topic: TopicName,
+    partition: number,
+    messages: readonly StoreMessage[],
+  ): Promise<StoreResult> {
+    const now = new Date();
+    const chain = chainId(topic, partition);
+    const prepared: Prepared[] = [];
+    const quarantined: QuarantineRecord[] = [];
+    for (const m of messages) {
+      const p = prepare(topic, partition, m);
+      if ('reason' in p) quarantined.push(quarantineRecord(topic, partition, m, p.reason, now));
+      else prepared.push(p);
+    }
+    prepared.sort((a, b) => a.material.seq - b.material.seq);
+
+    let plan: ChainBatchPlan = { inserts: [], repairs: [], duplicates: [] };
+    if (prepared.length > 0) {
+      const materials = prepared.map((p) => p.material);
+      const predecessor = await this.predecessorHash(chain, materials[0]!.seq);
+      // optimistic: link as if nothing were stored yet, which is the case but after a crash or a redelivery;
+      // the id collisions of the insert then say what was stored, and the batch is linked again knowing it
+      plan = planChainBatch(this.hashChain, chain, predecessor, materials, new Map());
+      const records = plan.inserts.map((i) => toRecord(chain, i.material, i.link, now));
+      const collided = new Set(await this.events.insert(records));
+      if (collided.size > 0) {
+        const stored = await this.events.findLinks([...collided]);
+        const foreign = [...collided].filter((id) => !stored.has(id));
+        // the (chain, seq) is taken by another event id: not something a retry changes by itself
+        if (foreign.length > 0)
+          throw new StoreWriteError(`${chain}: offsets already hold other events (${foreign.length})`);
+        const existing = new Map(stored);
+        for (const r of records)
+          if (!collided.has(r._id))
+            existing.set(r._id, { chain, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
+        const inserted = plan.inserts.length - collided.size;
+        plan = planChainBatch(this.hashChain, chain, predecessor, materials, existing);
+        if (plan.inserts.length > 0)
+          throw new StoreWriteError(`${chain}: relinking left ${plan.inserts.length} record(s) unstored`);
+        plan.stored = inserted;
+        if (plan.repairs.length > 0) {
+          this.logger.warn(
+            { chain, repairs: plan.repairs.length, duplicates: plan.duplicates.length },
+            'relinking around stored events',
+          );
+          await this.events.relink(plan.repairs);
+        }
+      }
+    }
+
+    // every distinct event is projected, stored now or before: the updates are idempotent, and a writer that
+    // crashed between its insert and its projection is made whole by whoever sees the event next
+    const projected = new Set<string>();
+    const updates: ProjectionUpdate[] = [];
+    for (const p of prepared) {
+      if (projected.has(p.material.eventId)) continue;
+      projected.add(p.material.eventId);
+      try {
+        const u = projectEvent(topic, p.event, now);
+        if (u) updates.push(u);
+      } catch (err) {
+        // stored and chained, but its request record cannot be built from it: keep a note, do not block the partition
+        quarantined.push(
+          quarantineRecord(
+            topic,
+            partition,
+            { ...p, raw: p.material.raw, offset: String(p.material.seq), headers: {} },
+            `projection failed: ${(err as Error).message}`,
+            now,
+          ),
+        );
+      }
+    }
+    await this.requests.apply(updates);
+    if (quarantined.length > 0) {
+      this.logger.warn(
+        { chain, quarantined: quarantined.length, reason: quarantined[0]!.reason },
+        'messages quarantined',
+      );
+      await this.quarantine.add(quarantined);
+    }
+    if (plan.head) await this.events.advanceHead(chain, plan.head, now);
+    return {
+      stored: plan.stored ?? plan.inserts.length,
+      duplicates: plan.duplicates.length,
+      quarantined: quarantined.length,
+    };
+  }
+
+  /** The hash of the record stored before `seq`: the chain head in the usual case (the batch after the last one). */
+  private async predecessorHash(chain: string, seq: number): Promise<string> {
+    const head = await this.events.head(chain);
+    // a head below the batch is its predecessor: a batch is committed only after its head was advanced
+    if (head && head.seq < seq) return head.hash;
+    return (await this.events.predecessor(chain, seq))?.hash ?? GENESIS_HASH;
+  }
+}
+
+function toRecord(chain: string, m: LinkMaterial, link: Link, now: Date): AuditEventRecord {
+  return {
+    _id: m.eventId,
+    chain,
+    topic: m.topic,
+    partition: m.partition,
+    offset: String(m.seq),
+    seq: m.seq,
+    ...(m.requestId === undefined ? {} : { requestId: m.requestId }),
+    eventType: m.eventType,
+    producer: m.producer,
+    time: new Date(m.time),
+    storedAt: now,
+    raw: m.raw,
+    ...link,
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Turns a message into what the chain covers, or says why it cannot be stored. */
+export function prepare(topic: TopicName, partition: number, m: StoreMessage): Prepared | { reason: string } {
+  if (Buffer.byteLength(m.raw, 'utf8') > MAX_RAW_BYTES)
+    return { reason: `value larger than ${MAX_RAW_BYTES} bytes` };
+  let event: unknown = m.event;
+  if (event === undefined) {
+    try {
+      event = JSON.parse(m.raw);
+    } catch {
+      return { reason: 'value is not JSON' };
+    }
+  }
+  if (!isObject(event)) return { reason: 'value is not a JSON object' };
+  const { eventId, time, producer, requestId } = event;
+  if (typeof eventId !== 'string' || eventId.length === 0 || eventId.length > 128)
+    return { reason: 'no usable eventId' };
+  if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) return { reason: 'no usable time' };
+  if (typeof producer !== 'string') return { reason: 'no producer' };
+  if (requestId !== undefined && typeof requestId !== 'string')
+    return { reason: 'requestId is not a string' };
+  const seq = Number(m.offset);
+  if (!Number.isSafeInteger(seq) || seq < 0) return { reason: `offset ${m.offset} is not a safe integer` };
+  return {
+    event,
+    material: {
+      eventId,
+      topic,
+      partition,
+      seq,
+      requestId,
+      eventType: m.headers[CloudEventHeaders.Type] ?? EventTypes[topic],
+      producer,
+      time: new Date(time).toISOString(),
+      raw: m.raw,
+    },
+  };
+}
+
+function quarantineRecord(
+  topic: string,
+  partition: number,
+  m: StoreMessage,
+  reason: string,
+  now: Date,
+): QuarantineRecord {
+  return {
+    _id: `${topic}#${partition}@${m.offset}`,
+    topic,
+    partition,
+    offset: m.offset,
+    reason,
+    // an oversized value is kept in part: enough to identify it, not enough to break the 16 MiB document limit
+    raw: m.raw.length > MAX_RAW_BYTES ? m.raw.slice(0, 65_536) : m.raw,
+    headers: JSON.stringify(m.headers),
+    quarantinedAt: now,
+  };
+}

@@ -1,0 +1,118 @@
+import { Schema } from 'mongoose';
+
+export const AUDIT_REQUESTS_COLLECTION = 'audit_requests';
+
+export const PIPELINE_STAGES = ['requested', 'geolocated', 'verified', 'decided'] as const;
+export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+
+/**
+ * The per-request projection the auditors query: flat, indexed fields gathered from the events of one request.
+ * Built only by per-field upserts (see request.projection.ts), so it can always be rebuilt from audit_events.
+ */
+export interface RequestRecord {
+  _id: string;
+  /** When ingest accepted the request; the sort key (newest first). */
+  time: Date;
+  /** `time` as `YYYY-MM-DDTHH` and `YYYY-MM-DD` (UTC): stats buckets without date expressions. */
+  hour: string;
+  day: string;
+  userId?: string;
+  organizationId?: string;
+  claimedCountry?: string;
+  ip?: string;
+  model?: string;
+  action?: string;
+  client?: string;
+  occurredAt?: Date;
+  geoStatus?: string;
+  country?: string;
+  subdivision?: string;
+  city?: string;
+  asn?: number;
+  asOrganization?: string;
+  anonymizers?: string[];
+  sanctionedRegion?: string;
+  verificationStatus?: string;
+  verificationLevel?: string;
+  screeningStatus?: string;
+  outcome?: string;
+  reasons?: string[];
+  obligations?: string[];
+  tier?: string;
+  policyId?: string;
+  policyVersion?: string;
+  policyHash?: string;
+  shadowOutcome?: string;
+  decidedAt?: Date;
+  timestamps?: { requestedAt?: Date; geolocatedAt?: Date; verifiedAt?: Date; decidedAt?: Date };
+  latency?: { geolocationMs?: number; verificationMs?: number; decisionMs?: number; totalMs?: number };
+  /** Event id seen per stage. */
+  stages?: Partial<Record<PipelineStage, string>>;
+  deadLetterKinds?: string[];
+  updatedAt?: Date;
+}
+
+export const RequestRecordSchema = new Schema<RequestRecord>(
+  {
+    _id: { type: String, required: true },
+    time: { type: Date, required: true },
+    hour: { type: String, required: true },
+    day: { type: String, required: true },
+    userId: String,
+    organizationId: String,
+    claimedCountry: String,
+    ip: String,
+    model: String,
+    action: String,
+    client: String,
+    occurredAt: Date,
+    geoStatus: String,
+    country: String,
+    subdivision: String,
+    city: String,
+    asn: Number,
+    asOrganization: String,
+    anonymizers: [String],
+    sanctionedRegion: String,
+    verificationStatus: String,
+    verificationLevel: String,
+    screeningStatus: String,
+    outcome: String,
+    reasons: [String],
+    obligations: [String],
+    tier: String,
+    policyId: String,
+    policyVersion: String,
+    policyHash: String,
+    shadowOutcome: String,
+    decidedAt: Date,
+    timestamps: { requestedAt: Date, geolocatedAt: Date, verifiedAt: Date, decidedAt: Date },
+    latency: { geolocationMs: Number, verificationMs: Number, decisionMs: Number, totalMs: Number },
+    stages: { requested: String, geolocated: String, verified: String, decided: String },
+    deadLetterKinds: [String],
+    updatedAt: Date,
+  },
+  {
+    collection: AUDIT_REQUESTS_COLLECTION,
+    versionKey: false,
+    autoIndex: false,
+    strict: 'throw',
+    strictQuery: 'throw',
+    _id: false,
+  },
+);
+
+// newest first, and one index per auditor filter, each ending in the page order (time, _id) desc
+RequestRecordSchema.index({ time: -1, _id: -1 }, { name: 'time' });
+for (const field of [
+  'userId',
+  'organizationId',
+  'ip',
+  'country',
+  'outcome',
+  'reasons',
+  'model',
+  'policyVersion',
+]) {
+  RequestRecordSchema.index({ [field]: 1, time: -1, _id: -1 }, { name: `${field}_time` });
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import mongoose, { type Connection } from 'mongoose';
+import {
+  AUDIT_EVENT_MODEL,
+  AuditEventRepository,
+  CHAIN_HEAD_MODEL,
+} from '../src/store/audit-event.repository';
+import { AuditEventSchema } from '../src/store/audit-event.schema';
+import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from '../src/store/auditor-query.repository';
+import { AuditorQuerySchema } from '../src/store/auditor-query.schema';
+import { AuditStore } from '../src/store/audit.store';
+import { ChainHeadSchema } from '../src/store/chain-head.schema';
+import { QUARANTINE_MODEL, QuarantineRepository } from '../src/store/quarantine.repository';
+import { QuarantineSchema } from '../src/store/quarantine.schema';
+import { REQUEST_RECORD_MODEL, RequestRecordRepository } from '../src/store/request-record.repository';
+import { RequestRecordSchema } from '../src/store/request-record.schema';
+
+/** The store's repositories over a fresh database of the real server (FerretDB locally, MongoDB in production). */
+export interface StoreHarness {
+  connection: Connection;
+  events: AuditEventRepository;
+  requests: RequestRecordRepository;
+  quarantine: QuarantineRepository;
+  auditorQueries: AuditorQueryRepository;
+  store: AuditStore;
+  close(): Promise<void>;
+}
+
+export function mongoUriFor(dbName: string): string {
+  const base = process.env['MONGODB_URI'] ?? 'mongodb://127.0.0.1:27018/';
+  const url = new URL(base);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+
+export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHarness> {
+  const connection = await mongoose
+    .createConnection(mongoUriFor(`${dbPrefix}_${randomUUID().slice(0, 8)}`), {
+      bufferCommands: false,
+      autoIndex: false,
+      serverSelectionTimeoutMS: 5000,
+    })
+    .asPromise();
+  const events = new AuditEventRepository(
+    connection.model(AUDIT_EVENT_MODEL, AuditEventSchema),
+    connection.model(CHAIN_HEAD_MODEL, ChainHeadSchema),
+  );
+  const requests = new RequestRecordRepository(connection.model(REQUEST_RECORD_MODEL, RequestRecordSchema));
+  const quarantine = new QuarantineRepository(connection.model(QUARANTINE_MODEL, QuarantineSchema));
+  const auditorQueries = new AuditorQueryRepository(
+    connection.model(AUDITOR_QUERY_MODEL, AuditorQuerySchema),
+  );
+  await Promise.all([
+    events.ensureIndexes(),
+    requests.ensureIndexes(),
+    quarantine.ensureIndexes(),
+    auditorQueries.ensureIndexes(),
+  ]);
+  const store = new AuditStore(events, requests, quarantine);
+  return {
+    connection,
+    events,
+    requests,
+    quarantine,
+    auditorQueries,
+    store,
+    close: async () => {
+      await connection.dropDatabase();
+      await connection.close();
+    },
+  };
+}
