@@ -15,7 +15,7 @@ import {
   type Producer,
   type TopicMessages,
 } from 'kafkajs';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import { splitByBytes } from './batching.producer';
 import { mapWithConcurrency, sleep } from './concurrency';
 import { deadLetterFor, requestIdOf } from './dead-letter.factory';
@@ -284,8 +284,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   }
 
   private async invoke(handler: MessageHandler, data: unknown, ctx: KafkaEventContext): Promise<unknown> {
-    const result = await handler(data, ctx);
-    return lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    const result: unknown = await handler(data, ctx);
+    // most handlers return plain values: skip the rxjs round trip unless there is a stream
+    return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
   }
 
   private async runMessageHandlers(

@@ -106,10 +106,14 @@ describe(Decider.name, () => {
     const p = policyDir();
     const sut = start({ POLICY_PATH: p.path });
 
-    writeFileSync(p.path, p.text.replace("version: '2026-11-27.1'", "version: 'watched'"));
+    const watched = p.text.replace("version: '2026-11-27.1'", "version: 'watched'");
+    writeFileSync(p.path, watched);
 
     for (let i = 0; i < 800 && store.active.current!.ref.version !== 'watched'; i++) {
       await new Promise((r) => setTimeout(r, 25)); // poll: fs.watchFile reports asynchronously
+      // the watcher's first stat is asynchronous too: a write that lands before it is its baseline, so touch
+      // the file again (a comment) until a change is seen
+      if (i % 20 === 19) writeFileSync(p.path, `${watched}\n# touch ${i}\n`);
     }
     expect(sut.decide(anEnrichedEvent(), now).decision.policy.version).toBe('watched');
   });
