@@ -95,9 +95,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   for (const name of SERVICES) {
+    // a database per service, as in production: each owns its collections (and FerretDB's SQLite backend
+    // serialises writers per database file)
+    const mongo = ownInfra
+      ? process.env.MONGODB_URI!.replace(/\/[^/]*$/, `/clearance_${name}`)
+      : process.env.MONGODB_URI!;
     const svc = await spawnService(name, {
       port: DEFAULT_PORTS[name],
-      env: { ...env, PORT: String(DEFAULT_PORTS[name]) },
+      env: { ...env, PORT: String(DEFAULT_PORTS[name]), MONGODB_URI: mongo },
       verbose: true,
     });
     running.push(svc);

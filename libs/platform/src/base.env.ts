@@ -50,6 +50,8 @@ export class MongoEnv extends BaseEnv {
   @IsString()
   @Matches(/^mongodb(\+srv)?:\/\//, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI!: string;
+  /** Connections per process; small on purpose: FerretDB's SQLite backend has one writer. */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(500) MONGODB_MAX_POOL_SIZE = 10;
 }
 
 export class InvalidEnvironmentError extends Error {

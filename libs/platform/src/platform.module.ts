@@ -116,6 +116,7 @@ export class PlatformModule implements OnApplicationBootstrap {
           inject: [ConfigService],
           useFactory: (config: ConfigService<MongoEnv, true>) => ({
             uri: config.get('MONGODB_URI', { infer: true }),
+            maxPoolSize: config.get('MONGODB_MAX_POOL_SIZE', { infer: true }),
             // fail at once while disconnected instead of buffering: the caller retries and commits nothing
             bufferCommands: false,
             autoIndex: false,
