@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AccessGeolocatedV1, type DeadLetterV1, Topics } from '@clearance/contracts';
+import { createTopicsAndWait } from '@clearance/kafka';
 import {
   aRequestedEvent,
   pollUntil,
@@ -40,6 +41,28 @@ describe('event backbone', () => {
 
   afterAll(async () => {
     await kafka.disconnect();
+  });
+
+  it('lets several processes create the same topics at once, and every partition has a leader after', async () => {
+    const prefix = uniqueTopicPrefix('race');
+    const names = [Topics.AccessRequested, Topics.AccessGeolocated, Topics.DeadLetter].map((t) => prefix + t);
+    const admins = Array.from({ length: 5 }, () => kafka.kafka.admin());
+    await Promise.all(admins.map((a) => a.connect()));
+    try {
+      await Promise.all(
+        admins.map((admin) =>
+          createTopicsAndWait(
+            admin,
+            names.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+          ),
+        ),
+      );
+      // None failed on the others' work (Promise.all would reject), and the topics are usable.
+      const { topics } = await admins[0]!.fetchTopicMetadata({ topics: names });
+      expect(topics.flatMap((t) => t.partitions.map((p) => p.leader >= 0))).toEqual(Array(9).fill(true));
+    } finally {
+      await Promise.all(admins.map((a) => a.disconnect()));
+    }
   });
 
   it('consumes and produces in batches, every input once', async () => {

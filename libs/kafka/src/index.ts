@@ -9,3 +9,4 @@ export * from './event.publisher';
 export * from './dead-letter.factory';
 export * from './kafka-batch.server';
 export * from './concurrency';
+export * from './topics.admin';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type Admin, Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { createTopicsAndWait } from './topics.admin';
 import { KAFKA_SETTINGS, type KafkaSettings, physicalTopic } from './kafka.settings';
 
 function kafkaLogCreator(logger: Logger) {
@@ -49,19 +50,16 @@ export class KafkaConnection implements OnApplicationShutdown {
     const wanted = [...new Set(logicalTopics.map((t) => this.topic(t)))].filter((t) => !this.ensured.has(t));
     if (wanted.length === 0) return;
     const admin = await this.getAdmin();
-    const existing = new Set(await admin.listTopics());
-    const missing = wanted.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: this.settings.partitions,
-          replicationFactor: this.settings.replicationFactor,
-        })),
-      });
-      this.logger.log({ msg: 'created topics', topics: missing, partitions: this.settings.partitions });
-    }
+    const created = await createTopicsAndWait(
+      admin,
+      wanted.map((topic) => ({
+        topic,
+        numPartitions: this.settings.partitions,
+        replicationFactor: this.settings.replicationFactor,
+      })),
+    );
+    if (created.length > 0)
+      this.logger.log({ msg: 'created topics', topics: created, partitions: this.settings.partitions });
     wanted.forEach((t) => this.ensured.add(t));
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type TopicEventMap, type TopicName } from '@clearance/contracts';
-import { decodeHeaders, encodeEvent, splitByBytes } from '@clearance/kafka';
+import { createTopicsAndWait, decodeHeaders, encodeEvent, splitByBytes } from '@clearance/kafka';
 import { type Consumer, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
 import { pollUntil } from './poll';
 
@@ -60,14 +60,10 @@ export class TestKafka {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.map((t) => prefix + t).filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
-        });
-      }
+      await createTopicsAndWait(
+        admin,
+        topics.map((t) => ({ topic: prefix + t, numPartitions: partitions, replicationFactor: 1 })),
+      );
     } finally {
       await admin.disconnect();
     }
