@@ -46,7 +46,9 @@ type Delivery = { messages: Map<string, Message[]>; dead: number };
 
 const MAX_BACKOFF_MS = 5000;
 /** SIGTERM to exit stays within the 10 s a scheduler grants, leaving time to disconnect. */
-const DRAIN_TIMEOUT_MS = 7000;
+const DRAIN_TIMEOUT_MS = 6000;
+/** Leaving the group after the drain; a consumer that cannot leave is dropped by the session timeout. */
+const DISCONNECT_TIMEOUT_MS = 2000;
 
 const REBALANCE_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -133,7 +135,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     if (this.settings.exactlyOnce) {
       this.txProducer = this.connection.kafka.producer({
         createPartitioner: Partitioners.DefaultPartitioner,
-        transactionalId: `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        // a stable id fences the previous incarnation: initTransactions aborts what it left open
+        transactionalId:
+          this.settings.transactionalId ??
+          `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        transactionTimeout: this.settings.transactionTimeoutMs,
         idempotent: true,
         maxInFlightRequests: 1,
         // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
@@ -466,10 +472,23 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       }
       this.running = false;
       if (this.consumer) {
-        await this.consumer
-          .disconnect()
-          .catch((err: unknown) => this.logger.warn({ msg: 'disconnect', err: String(err) }));
-        this.logger.log({ msg: 'consumer stopped' });
+        // kafkajs' disconnect waits for the batch handler still running (a chunk the drain gave up on, e.g. one
+        // stuck on a database): its offsets are not committed, so leaving without it loses nothing
+        let timer: NodeJS.Timeout | undefined;
+        const left = await Promise.race([
+          this.consumer.disconnect().then(
+            () => true,
+            (err: unknown) => {
+              this.logger.warn({ msg: 'disconnect', err: String(err) });
+              return true;
+            },
+          ),
+          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DISCONNECT_TIMEOUT_MS))),
+        ]);
+        clearTimeout(timer);
+        this.logger.log({
+          msg: left ? 'consumer stopped' : 'consumer stopped without leaving its group (a handler is stuck)',
+        });
       }
       await this.txProducer?.disconnect().catch(() => undefined);
     })();

@@ -11,6 +11,10 @@ export interface KafkaSettings {
   replicationFactor: number;
   /** Consume → transform → produce inside Kafka transactions (read_committed consumers see each output once). */
   exactlyOnce: boolean;
+  /** Stable transactional id of this instance; unset, one is made up per process (see KAFKA_TRANSACTIONAL_ID). */
+  transactionalId?: string;
+  /** The broker aborts a transaction left open this long (a crashed instance's). */
+  transactionTimeoutMs: number;
   /** Handlers running at once within one partition batch. */
   handlerConcurrency: number;
   /** Partition batches processed at once. */
@@ -38,6 +42,7 @@ export const DEFAULT_KAFKA_SETTINGS: Omit<KafkaSettings, 'brokers' | 'clientId' 
   partitions: 3,
   replicationFactor: 1,
   exactlyOnce: false,
+  transactionTimeoutMs: 60_000,
   handlerConcurrency: 32,
   partitionsConsumedConcurrently: 3,
   chunkSize: 1000,

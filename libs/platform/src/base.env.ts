@@ -35,6 +35,14 @@ export class BaseEnv {
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1000) KAFKA_TOPIC_PARTITIONS = 3;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10) KAFKA_REPLICATION_FACTOR = 1;
   @Transform(toBool) @IsBoolean() KAFKA_EXACTLY_ONCE = false;
+  /**
+   * Transactional id of this instance (exactly-once only). Stable across restarts (e.g. a StatefulSet pod name),
+   * a restarted instance aborts its predecessor's open transaction at once; unset, a random one per process,
+   * and read_committed readers wait up to KAFKA_TRANSACTION_TIMEOUT_MS after a crash.
+   */
+  @IsOptional() @IsString() @Matches(/^[a-zA-Z0-9._-]+$/) KAFKA_TRANSACTIONAL_ID?: string;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1000) @Max(900000) KAFKA_TRANSACTION_TIMEOUT_MS =
+    60000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1024) KAFKA_HANDLER_CONCURRENCY = 32;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 3;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_CHUNK_SIZE = 1000;

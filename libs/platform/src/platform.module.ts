@@ -48,6 +48,8 @@ export function kafkaSettingsFromEnv(service: string, env: BaseEnv): KafkaSettin
     partitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     exactlyOnce: env.KAFKA_EXACTLY_ONCE,
+    transactionalId: env.KAFKA_TRANSACTIONAL_ID,
+    transactionTimeoutMs: env.KAFKA_TRANSACTION_TIMEOUT_MS,
     handlerConcurrency: env.KAFKA_HANDLER_CONCURRENCY,
     partitionsConsumedConcurrently: env.KAFKA_PARTITIONS_CONCURRENTLY,
     chunkSize: env.KAFKA_CHUNK_SIZE,
