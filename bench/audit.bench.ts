@@ -1,6 +1,7 @@
 /**
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
- *   node -r @swc-node/register bench/audit.bench.ts [--requests 5000] [--batch 500] [--records 200000] [--queries 200]
+ *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
+ *     [--db-pid <pid of the database server, to sample its RSS during the export too>]
  * 1. Stored events/s through the store path (AuditStore.storeBatch: dedupe lookup, hash chain, event insert,
  *    request projection, chain head) next to raw driver insertMany of the same event documents into a collection
  *    of the same database with the same indexes, same run.
@@ -9,6 +10,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -119,12 +121,22 @@ function aRecord(i: number, base: number): RequestRecord {
 
 async function main(): Promise<void> {
   ensureInfra();
-  const requests = arg('requests', 5000);
+  const requests = arg('requests', 1000);
   const batch = arg('batch', 500);
   const records = arg('records', 200_000);
-  const queries = arg('queries', 200);
+  const queries = arg('queries', 12);
+  const dbPid = arg('db-pid', 0);
   const h = await openStoreHarness('audit_bench');
-  const result: Record<string, unknown> = { database: process.env['MONGODB_URI'], requests, batch, records };
+  const load = (): number[] => loadavg().map((l) => Number(l.toFixed(2)));
+  const result: Record<string, unknown> = {
+    database: process.env['MONGODB_URI'],
+    requests,
+    batch,
+    records,
+    queries,
+    loadAverage: { start: load() },
+  };
+  const loads = result['loadAverage'] as Record<string, number[]>;
   try {
     // 1. store path vs raw insertMany
     console.error(new Date().toISOString(), 'building messages');
@@ -140,19 +152,26 @@ async function main(): Promise<void> {
     const rawSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     console.error(new Date().toISOString(), 'store path');
     t = process.hrtime.bigint();
+    const perTopic: Record<string, number> = {};
     for (const [topic, list] of byTopic) {
+      const started = process.hrtime.bigint();
       for (let i = 0; i < list.length; i += batch)
         await h.store.storeBatch(topic, 0, list.slice(i, i + batch));
+      perTopic[topic] = Math.round(list.length / (Number(process.hrtime.bigint() - started) / 1e9));
     }
     const storeSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     const events = docs.length;
+    const stored = await h.connection.collection('audit_events').countDocuments({});
+    if (stored !== events) throw new Error(`store path stored ${stored} of ${events} events`);
     result['store'] = {
       events,
       rawInsertManyPerSecond: Math.round(events / rawSeconds),
       storePathPerSecond: Math.round(events / storeSeconds),
       ratio: Number((rawSeconds / storeSeconds).toFixed(3)),
+      storePathPerSecondByTopic: perTopic,
     };
-    console.log('store', result['store']);
+    loads['afterStore'] = load();
+    console.log('store', result['store'], loads['afterStore']);
 
     // 2. filtered page latency over many request records
     const coll = h.connection.collection<RequestRecord>('audit_requests');
@@ -160,13 +179,21 @@ async function main(): Promise<void> {
     console.error(new Date().toISOString(), `filling ${records} request records`);
     const base = Date.UTC(2026, 10, 27);
     t = process.hrtime.bigint();
-    for (let i = 0; i < records; i += 5000) {
+    for (let i = 0; i < records; i += 10_000) {
       await coll.insertMany(
-        Array.from({ length: Math.min(5000, records - i) }, (_, k) => aRecord(i + k, base)),
+        Array.from({ length: Math.min(10_000, records - i) }, (_, k) => aRecord(i + k, base)),
         { ordered: false },
       );
+      if ((i / 10_000) % 20 === 19) console.error(new Date().toISOString(), `${i + 10_000} filled`);
     }
-    result['fillSeconds'] = Number((Number(process.hrtime.bigint() - t) / 1e9).toFixed(1));
+    const fillSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    result['fill'] = {
+      seconds: Number(fillSeconds.toFixed(1)),
+      rawInsertManyPerSecond: Math.round(records / fillSeconds),
+      stored: await coll.estimatedDocumentCount(),
+    };
+    loads['afterFill'] = load();
+    console.log('fill', result['fill'], loads['afterFill']);
     const filters = [
       (i: number) => ({ userId: `user-${(i * 7) % 5000}` }),
       (i: number) => ({
@@ -185,6 +212,7 @@ async function main(): Promise<void> {
       const started = process.hrtime.bigint();
       await h.requests.page(buildRequestFilter(f), 51);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      console.error(new Date().toISOString(), 'page', JSON.stringify(f), Math.round(ms), 'ms');
       latencies.push(ms);
       (perFilter[Object.keys(f).join('+') || 'none'] ??= []).push(ms);
     }
@@ -194,29 +222,44 @@ async function main(): Promise<void> {
     result['pageLatencyMsByFilter'] = Object.fromEntries(
       Object.entries(perFilter).map(([k, v]) => [k, round(summarize(v))]),
     );
-    console.log('page', result['pageLatencyMs'], result['pageLatencyMsByFilter']);
+    loads['afterPages'] = load();
+    console.log('page', result['pageLatencyMs'], result['pageLatencyMsByFilter'], loads['afterPages']);
 
     // 3. export in constant memory
     let bytes = 0;
+    let rows = 0;
     let maxRss = rssMiB(process.pid);
     const rssBefore = maxRss;
-    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMiB(process.pid))), 250);
+    let dbMaxRss = dbPid > 0 ? rssMiB(dbPid) : NaN;
+    const dbRssBefore = dbMaxRss;
+    const sampler = setInterval(() => {
+      maxRss = Math.max(maxRss, rssMiB(process.pid));
+      if (dbPid > 0) dbMaxRss = Math.max(dbMaxRss, rssMiB(dbPid));
+    }, 250);
     t = process.hrtime.bigint();
     await pipeline(
       Readable.from(exportChunks(h.requests.stream(buildRequestFilter({})), 'csv'), { objectMode: false }),
-      new Writable({ write: (chunk: Buffer, _enc, done) => ((bytes += chunk.length), done()) }),
+      new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          bytes += chunk.length;
+          for (const b of chunk) if (b === 10) rows++;
+          done();
+        },
+      }),
     );
     clearInterval(sampler);
     const exportSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     result['export'] = {
-      rows: records,
+      lines: rows,
       mebibytes: Math.round(bytes / 1048576),
       seconds: Number(exportSeconds.toFixed(1)),
       rowsPerSecond: Math.round(records / exportSeconds),
       rssBeforeMiB: rssBefore,
       rssMaxMiB: maxRss,
+      ...(dbPid > 0 ? { databaseRssBeforeMiB: dbRssBefore, databaseRssMaxMiB: dbMaxRss } : {}),
     };
-    console.log('export', result['export']);
+    loads['afterExport'] = load();
+    console.log('export', result['export'], loads['afterExport']);
     writeResult('audit', result);
   } finally {
     await h.close();

@@ -86,4 +86,34 @@ describe('AuditStore against the database', () => {
       firstBreak: { kind: 'head-mismatch', chain: `${Topics.AccessGeolocated}#7`, seq: 2 },
     });
   });
+
+  // FerretDB 1.24 holds a pooled connection per matched document until an update command ends (100 per database):
+  // one command, or several at once, updating ~100 existing records used to wait forever
+  it('updates far more existing records than the database has connections, from partitions at once', async () => {
+    const partitions = [0, 1, 2];
+    const chains = partitions.map(() => Array.from({ length: 120 }, () => aRequestChain({ country: 'DE' })));
+    await Promise.all(
+      partitions.map((p) =>
+        h.store.storeBatch(
+          Topics.AccessRequested,
+          20 + p,
+          chains[p]!.map((c, i) => msg(c.requested, i)),
+        ),
+      ),
+    );
+    const sut = await Promise.all(
+      partitions.map((p) =>
+        h.store.storeBatch(
+          Topics.AccessGeolocated,
+          20 + p,
+          chains[p]!.map((c, i) => msg(c.geolocated, i)),
+        ),
+      ),
+    );
+    expect(sut).toEqual(partitions.map(() => ({ stored: 120, duplicates: 0, quarantined: 0 })));
+    const records = await Promise.all(chains.flat().map((c) => h.requests.findById(c.requested.requestId)));
+    expect(
+      records.filter((r) => r?.country === 'DE' && r.stages?.requested && r.stages.geolocated),
+    ).toHaveLength(360);
+  });
 });

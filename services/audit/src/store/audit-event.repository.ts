@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { type Model } from 'mongoose';
+import { limitedBulkWrite } from './bulk-update.limiter';
 import type { ExistingLink } from './chain-batch.planner';
 import type { AuditEventRecord } from './audit-event.schema';
 import type { ChainHeadRecord } from './chain-head.schema';
@@ -97,10 +98,13 @@ export class AuditEventRepository {
   /** Rewrites links this writer stored before a crash under a predecessor that has since changed. */
   async relink(repairs: readonly { eventId: string; link: Link }[]): Promise<void> {
     if (repairs.length === 0) return;
-    await driverCollection(this.events).bulkWrite(
+    const failed = await limitedBulkWrite(
+      driverCollection(this.events),
       repairs.map((r) => ({ updateOne: { filter: { _id: r.eventId }, update: { $set: { ...r.link } } } })),
-      { ordered: false },
+      tolerateDuplicates,
     );
+    // a link update cannot collide on a key: the chain (chain, seq) and the _id stay as they are
+    if (failed.length > 0) throw new StoreWriteError(`relink collided on ${failed.length} record(s)`);
   }
 
   /** Moves the chain head forward (never back). */

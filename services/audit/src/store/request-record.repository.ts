@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, PipelineStage } from 'mongoose';
 import { driverCollection, tolerateDuplicates } from './audit-event.repository';
-import type { ProjectionUpdate } from './request.projection';
+import { limitedBulkWrite } from './bulk-update.limiter';
+import { createdRecord, type ProjectionUpdate } from './request.projection';
 import type { RequestRecord } from './request-record.schema';
 import { KeyedLock } from './keyed.lock';
 import { ensureModelIndexes } from './model.indexes';
@@ -28,7 +29,10 @@ export class RequestRecordRepository {
     await ensureModelIndexes(this.records);
   }
 
-  /** Applies projection updates; an upsert that lost a race with a concurrent one for the same request is retried. */
+  /**
+   * Applies projection updates: a request's first stage inserts its record, every other update (and a first stage
+   * whose record exists already) is an upsert; an upsert that lost a race with a concurrent one is retried.
+   */
   async apply(updates: readonly ProjectionUpdate[]): Promise<void> {
     if (updates.length === 0) return;
     await this.lock.run(
@@ -38,14 +42,21 @@ export class RequestRecordRepository {
   }
 
   private async applyUnlocked(updates: readonly ProjectionUpdate[]): Promise<void> {
-    let pending = updates;
+    // inserting is cheap on both databases, while FerretDB 1.24 (SQLite) finds the document of every update by
+    // scanning the collection (its _id lookups do not match its _id index): update only what exists already
+    const fresh = updates.filter((u) => u.likelyNew);
+    let pending = updates.filter((u) => !u.likelyNew);
+    if (fresh.length > 0) {
+      const taken = await tolerateDuplicates(() =>
+        driverCollection(this.records).insertMany(fresh.map(createdRecord), { ordered: false }),
+      );
+      pending = [...pending, ...taken.map((i) => fresh[i]!)];
+    }
     for (let attempt = 0; pending.length > 0; attempt++) {
       const ops = pending.map((u) => ({
         updateOne: { filter: { _id: u.requestId }, update: u.update, upsert: true },
       }));
-      const collided = await tolerateDuplicates(() =>
-        driverCollection(this.records).bulkWrite(ops, { ordered: false }),
-      );
+      const collided = await limitedBulkWrite(driverCollection(this.records), ops, tolerateDuplicates);
       if (collided.length > 0 && attempt >= 3)
         throw new Error(`request upserts kept colliding (${collided.length})`);
       pending = collided.map((i) => pending[i]!);

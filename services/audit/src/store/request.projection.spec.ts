@@ -1,6 +1,6 @@
 import { Topics, type TopicName } from '@clearance/contracts';
 import { aDeadLetter, aRequestChain } from '../../test/audit-event.factory';
-import { projectEvent, type ProjectionUpdate } from './request.projection';
+import { createdRecord, projectEvent, type ProjectionUpdate } from './request.projection';
 
 /** MongoDB's semantics of the operators the projection uses, on a plain object. */
 function apply(record: Record<string, unknown>, { update }: ProjectionUpdate): Record<string, unknown> {
@@ -97,5 +97,32 @@ describe(projectEvent.name, () => {
 
   it('does not project a dead letter that names no request', () => {
     expect(projectEvent(Topics.DeadLetter, aDeadLetter(), new Date())).toBeUndefined();
+  });
+});
+
+describe(createdRecord.name, () => {
+  const storedAt = new Date('2026-11-27T03:00:00.000Z');
+
+  it.each([
+    [Topics.AccessRequested, 'requested'],
+    [Topics.AccessDecided, 'decided'],
+  ] as const)('is the record the upsert of a %s event creates', (topic, stage) => {
+    const c = aRequestChain();
+    const u = projectEvent(topic, c[stage], storedAt)!;
+    const sut = createdRecord(u);
+    expect(sut).toEqual({ _id: c.requested.requestId, ...apply({}, u) });
+  });
+
+  it('starts the dead-letter kinds of a new record with the one seen', () => {
+    const dl = aDeadLetter({ requestId: 'req-1' });
+    const sut = createdRecord(projectEvent(Topics.DeadLetter, dl, storedAt)!);
+    expect(sut).toEqual({ _id: 'req-1', ...apply({}, projectEvent(Topics.DeadLetter, dl, storedAt)!) });
+    expect(sut.deadLetterKinds).toEqual([dl.kind]);
+  });
+
+  it('is tried first only for the first stage of a request', () => {
+    const c = aRequestChain();
+    expect(projectEvent(Topics.AccessRequested, c.requested, storedAt)!.likelyNew).toBe(true);
+    expect(projectEvent(Topics.AccessVerified, c.verified, storedAt)!.likelyNew).toBe(false);
   });
 });

@@ -7,11 +7,13 @@ import {
   type DeadLetterV1,
   type TopicName,
 } from '@clearance/contracts';
-import type { PipelineStage } from './request-record.schema';
+import type { PipelineStage, RequestRecord } from './request-record.schema';
 
 /** The upsert of one event into its request's record: `_id` is the request id. */
 export interface ProjectionUpdate {
   requestId: string;
+  /** The request's first stage: its record normally does not exist yet, so inserting it is tried first. */
+  likelyNew: boolean;
   update: {
     $set?: Record<string, unknown>;
     $min: Record<string, unknown>;
@@ -129,6 +131,7 @@ export function projectEvent(topic: TopicName, event: unknown, storedAt: Date): 
   }
   return {
     requestId: e.requestId,
+    likelyNew: stage === 'requested',
     update: { $set, $min: { time, ...buckets(time) }, $max: { updatedAt: storedAt } },
   };
 }
@@ -139,10 +142,29 @@ function projectDeadLetter(dl: DeadLetterV1, storedAt: Date): ProjectionUpdate |
   const time = new Date(dl.time);
   return {
     requestId: dl.requestId,
+    likelyNew: false,
     update: {
       $min: { time, ...buckets(time) },
       $max: { updatedAt: storedAt },
       $addToSet: { deadLetterKinds: dl.kind },
     },
   };
+}
+
+/**
+ * The record the upsert of `u` creates when the request has none yet (MongoDB's upsert semantics: `_id` from the
+ * filter, dotted `$set` paths as nested documents, `$min`/`$max` as plain values, `$addToSet` as a one-element
+ * array), so that a new record can be inserted instead of upserted.
+ */
+export function createdRecord(u: ProjectionUpdate): RequestRecord {
+  const out: Record<string, unknown> = { _id: u.requestId };
+  for (const [path, v] of Object.entries(u.update.$set ?? {})) {
+    const keys = path.split('.');
+    let at = out;
+    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+    at[keys[keys.length - 1]!] = v;
+  }
+  Object.assign(out, u.update.$min, u.update.$max);
+  for (const [k, v] of Object.entries(u.update.$addToSet ?? {})) out[k] = [v];
+  return out as unknown as RequestRecord;
 }
