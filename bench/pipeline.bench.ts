@@ -3,7 +3,8 @@
  * rates and at saturation, every accepted request followed to its decision on access.decided.v1 and into the
  * audit store; next to a raw kafkajs produce → consume hop measured in the same run.
  *   npm run bench            (= node -r @swc-node/register bench/pipeline.bench.ts)
- * Options: --rates=250,500,1000 --seconds=15 --saturation-seconds=20
+ * Options: --rates=250,500,1000 --seconds=15 --saturation-seconds=20 --without-audit
+ * (--without-audit: the four decision stages only, to show what the audit store's database load costs them)
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -36,6 +37,7 @@ const RATES = arg('rates', '250,500,1000').split(',').map(Number);
 const SECONDS = Number(arg('seconds', '15'));
 const SATURATION_SECONDS = Number(arg('saturation-seconds', '20'));
 const BATCH = 100;
+const WITH_AUDIT = !process.argv.includes('--without-audit');
 
 const API_KEY = 'bench-ingest-key';
 const AUDITOR_TOKEN = 'bench-auditor-token';
@@ -75,7 +77,8 @@ async function main(): Promise<void> {
     AUDITOR_TOKENS: `bench:${sha256(AUDITOR_TOKEN)}`,
   };
   const services = new Map<StageName, ServiceProcess>();
-  for (const name of ['audit', 'decision', 'verification', 'geolocation', 'ingest'] as StageName[]) {
+  const stages: StageName[] = ['decision', 'verification', 'geolocation', 'ingest'];
+  for (const name of WITH_AUDIT ? (['audit', ...stages] as StageName[]) : stages) {
     // a database per service, as in production: each owns its collections
     const own = { MONGODB_URI: mongoUri.replace(/\/[^/]*$/, `/${db}_${name}`) };
     services.set(name, await spawnService(name, { env: { ...env, ...own } }));
@@ -128,16 +131,18 @@ async function main(): Promise<void> {
   // audit lag: how long after the last decision the audit service has stored (and committed) every decided
   // event; read from its metrics, not by querying the store, which would load the database being measured
   const lastDecidedAt = Math.max(...decided.messages.map((m) => Date.parse(m.event.timestamps.decidedAt!)));
-  const auditedAt = await pollUntil(
-    async () => {
-      const text = await (await fetch(`${services.get('audit')!.baseUrl}/metrics`)).text();
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith(`clearance_messages_in_total{topic="${Topics.AccessDecided}"}`));
-      return Number(line?.split(' ').pop() ?? 0) >= decided.messages.length ? Date.now() : undefined;
-    },
-    { timeoutMs: 300_000, intervalMs: 250, what: 'audit to store every decision' },
-  ).catch(() => NaN);
+  const auditedAt = !WITH_AUDIT
+    ? NaN
+    : await pollUntil(
+        async () => {
+          const text = await (await fetch(`${services.get('audit')!.baseUrl}/metrics`)).text();
+          const line = text
+            .split('\n')
+            .find((l) => l.startsWith(`clearance_messages_in_total{topic="${Topics.AccessDecided}"}`));
+          return Number(line?.split(' ').pop() ?? 0) >= decided.messages.length ? Date.now() : undefined;
+        },
+        { timeoutMs: 300_000, intervalMs: 250, what: 'audit to store every decision' },
+      ).catch(() => NaN);
   const auditLagMs = auditedAt - lastDecidedAt;
   const rss = Object.fromEntries([...services].map(([n, s]) => [n, rssMiB(s.child.pid!)]));
 
@@ -147,6 +152,7 @@ async function main(): Promise<void> {
   await kafka.disconnect();
 
   const result = {
+    withAudit: WITH_AUDIT,
     machine: { cores: 2, loadAverage1m: +loadavg()[0]!.toFixed(1) },
     phases,
     auditLagMs,
@@ -154,7 +160,7 @@ async function main(): Promise<void> {
     rawKafkajsHop: raw,
     pipelineVsRawHop: +((phases[phases.length - 1]?.decidedPerSec ?? 0) / raw.throughputPerSec).toFixed(2),
   };
-  writeResult('pipeline', result);
+  writeResult(WITH_AUDIT ? 'pipeline' : 'pipeline-without-audit', result);
   const table = [
     '| phase | offered | accepted | decided/s | ingest→decision p50 / p95 / p99 (ms) | HTTP p99 (ms) | all decided |',
     '|---|---|---|---|---|---|---|',

@@ -58,17 +58,18 @@ describe('pipeline through outages', () => {
       intervalMs: 500,
       what: `every accepted request decided after the broker restart (${undecided(accepted).length} missing)`,
     });
-  });
+  }, 600_000);
 
   it('catches up in the audit store after the database was down for 30 s', async () => {
-    const wave = sendWave(pipeline, 'db-outage', { batches: 20, size: 50, pauseMs: 250 });
+    // small: on FerretDB the audit store updates a record by scanning the collection (docs/testing.md)
+    const wave = sendWave(pipeline, 'db-outage', { batches: 20, size: 20, pauseMs: 250 });
     await pollUntil(() => decided.messages.length > 0, { what: 'load flowing' });
     await infra.stopMongo();
     await new Promise((r) => setTimeout(r, 30_000)); // the outage itself is the point: 30 s, as the issue says
     await infra.startMongo();
     const { accepted } = await wave;
 
-    expect(accepted).toHaveLength(1000);
+    expect(accepted).toHaveLength(400);
     await pollUntil(() => undecided(accepted).length === 0, {
       timeoutMs: 180_000,
       intervalMs: 500,
@@ -76,5 +77,5 @@ describe('pipeline through outages', () => {
     });
     const store = await auditStoreCaughtUp(pipeline.mongoUriOf('audit'), prefix, accepted, 180_000);
     expect(store.duplicated).toEqual([]);
-  });
+  }, 600_000);
 });
