@@ -1,4 +1,5 @@
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { GeoDataConfig } from './geo-data.config';
 import { dataComponents, type DataComponent, type LoadedPart, type SnapshotPart } from './geo-data.sources';
 import type { GeoSnapshot } from './geo.snapshot';
@@ -19,7 +20,9 @@ const silent: GeoLogger = { log: () => undefined, warn: () => undefined, error: 
  */
 export class GeoDataStore {
   private snapshot: GeoSnapshot;
-  private readonly listeners = new Map<string, (curr: Stats, prev: Stats) => void>();
+  /** What each watched file looked like when last seen (`mtime|size|inode`, or null when it was missing). */
+  private readonly seen = new Map<string, string | null>();
+  private poller?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private failures = 0;
 
@@ -78,28 +81,39 @@ export class GeoDataStore {
     return run;
   }
 
-  /** Polls every data file (stat, no inotify: works on every filesystem) and reloads what changed. */
+  /**
+   * Polls every data file (stat, no inotify: works on every filesystem) and reloads what changed. What a file
+   * looks like is taken now, synchronously, so a replacement right after this call is noticed too.
+   */
   watch(intervalMs: number): void {
+    if (this.poller) return;
+    for (const c of this.components) for (const file of c.files) this.seen.set(file, statKeySync(file));
+    let polling = false;
+    this.poller = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      void this.poll().finally(() => (polling = false));
+    }, intervalMs);
+    this.poller.unref();
+  }
+
+  private async poll(): Promise<void> {
     for (const component of this.components) {
+      let changed = false;
       for (const file of component.files) {
-        if (this.listeners.has(file)) continue;
-        const listener = (curr: Stats, prev: Stats): void => {
-          if (curr.mtimeMs === prev.mtimeMs && curr.size === prev.size && curr.ino === prev.ino) return;
-          if (curr.nlink === 0) {
-            this.logger.warn(`${file} disappeared, keeping the data in use`);
-            return;
-          }
-          void this.reload(component.name);
-        };
-        watchFile(file, { interval: intervalMs, persistent: false }, listener);
-        this.listeners.set(file, listener);
+        const now = await stat(file).then(statKey, () => null);
+        if (now === this.seen.get(file)) continue;
+        this.seen.set(file, now);
+        if (now === null) this.logger.warn(`${file} disappeared, keeping the data in use`);
+        else changed = true;
       }
+      if (changed) void this.reload(component.name);
     }
   }
 
   close(): void {
-    for (const [file, listener] of this.listeners) unwatchFile(file, listener);
-    this.listeners.clear();
+    clearInterval(this.poller);
+    this.poller = undefined;
   }
 
   private compose(generation: number): GeoSnapshot {
@@ -124,5 +138,17 @@ export class GeoDataStore {
       generation,
     };
     return Object.freeze(snapshot);
+  }
+}
+
+function statKey(st: Stats): string {
+  return `${st.mtimeMs}|${st.size}|${st.ino}`;
+}
+
+function statKeySync(file: string): string | null {
+  try {
+    return statKey(statSync(file));
+  } catch {
+    return null;
   }
 }
