@@ -20,7 +20,7 @@ import { buildRequestFilter } from '../services/audit/src/api/request-filter.bui
 import type { AuditEventRecord } from '../services/audit/src/store/audit-event.schema';
 import { planChainBatch } from '../services/audit/src/store/chain-batch.planner';
 import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/hash-chain';
-import { prepare, type StoreMessage } from '../services/audit/src/store/audit.store';
+import { prepare, type StoreMessage, toRecord } from '../services/audit/src/store/audit.store';
 import { buckets } from '../services/audit/src/store/request.projection';
 import type { RequestRecord } from '../services/audit/src/store/request-record.schema';
 import { aRequestChain } from '../services/audit/test/audit-event.factory';
@@ -77,21 +77,7 @@ function eventDocuments(byTopic: Map<TopicName, StoreMessage[]>): AuditEventReco
       .flatMap((p) => ('material' in p ? [p.material] : []));
     const plan = planChainBatch(chain, chainId(topic, 0), GENESIS_HASH, materials, new Map());
     for (const { material: m, link } of plan.inserts) {
-      docs.push({
-        _id: m.eventId,
-        chain: chainId(topic, 0),
-        topic,
-        partition: 0,
-        offset: String(m.seq),
-        seq: m.seq,
-        ...(m.requestId === undefined ? {} : { requestId: m.requestId }),
-        eventType: m.eventType,
-        producer: m.producer,
-        time: new Date(m.time),
-        storedAt: now,
-        raw: m.raw,
-        ...link,
-      });
+      docs.push(toRecord(chainId(topic, 0), m, link, now));
     }
   }
   return docs;

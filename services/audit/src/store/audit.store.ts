@@ -147,7 +147,8 @@ export class AuditStore {
   }
 }
 
-function toRecord(chain: string, m: LinkMaterial, link: Link, now: Date): AuditEventRecord {
+/** The stored document of one event (exported for the benchmark's raw-driver baseline). */
+export function toRecord(chain: string, m: LinkMaterial, link: Link, now: Date): AuditEventRecord {
   return {
     _id: m.eventId,
     chain,
