@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const manifests = "../../deploy/k8s"
+
+// copyWith copies the project's manifests into a temporary directory, replacing old with new in one file.
+func copyWith(t *testing.T, file, old, new string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(manifests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(manifests, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(raw)
+		if e.Name() == file {
+			if !strings.Contains(text, old) {
+				t.Fatalf("%s does not contain %q", file, old)
+			}
+			text = strings.Replace(text, old, new, 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func problemsOf(t *testing.T, dir string) []string {
+	t.Helper()
+	set, err := LoadSet(dir)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	return Check(set)
+}
+
+func expectProblem(t *testing.T, problems []string, want string) {
+	t.Helper()
+	for _, p := range problems {
+		if strings.Contains(p, want) {
+			return
+		}
+	}
+	t.Fatalf("want a problem containing %q, got %q", want, problems)
+}
+
+func TestTheProjectManifestsPass(t *testing.T) {
+	if p := problemsOf(t, manifests); len(p) > 0 {
+		t.Fatalf("deploy/k8s: %q", p)
+	}
+}
+
+func TestAMisspeltFieldIsRefused(t *testing.T) {
+	dir := copyWith(t, "decision.yaml", "terminationGracePeriodSeconds:", "terminationGracePeriodSecond:")
+	expectProblem(t, problemsOf(t, dir), `unknown field "spec.template.spec.terminationGracePeriodSecond"`)
+}
+
+func TestAWrongTypeIsRefused(t *testing.T) {
+	dir := copyWith(t, "ingest.yaml", "replicas: 3", "replicas: three")
+	expectProblem(t, problemsOf(t, dir), "ingest.yaml")
+}
+
+func TestAConsumingStageAsDeploymentIsRefusedInExactlyOnceMode(t *testing.T) {
+	dir := copyWith(t, "decision.yaml", "kind: StatefulSet", "kind: Deployment")
+	// a Deployment has no serviceName: the strict decoder refuses it before the rule does
+	expectProblem(t, problemsOf(t, dir), "decision.yaml")
+	dir = copyWith(t, "decision.yaml", "kind: StatefulSet\n", "kind: Deployment\n")
+	raw, _ := os.ReadFile(filepath.Join(dir, "decision.yaml"))
+	text := strings.NewReplacer("  serviceName: decision-pods\n", "", "  podManagementPolicy: Parallel\n", "",
+		"  updateStrategy:\n    type: RollingUpdate\n", "").Replace(string(raw))
+	if err := os.WriteFile(filepath.Join(dir, "decision.yaml"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expectProblem(t, problemsOf(t, dir), "a consuming stage must be a StatefulSet")
+}
+
+func TestATransactionalIdNotFromThePodNameIsRefused(t *testing.T) {
+	dir := copyWith(t, "geolocation.yaml", "value: 'clearance-$(POD_NAME)'", "value: 'clearance-geolocation'")
+	expectProblem(t, problemsOf(t, dir), "KAFKA_TRANSACTIONAL_ID must be derived from $(POD_NAME)")
+}
+
+func TestAMissingDisruptionBudgetIsRefused(t *testing.T) {
+	pdb := "  maxUnavailable: 1\n  selector:\n    matchLabels: { app.kubernetes.io/name: audit }"
+	dir := copyWith(t, "audit.yaml", pdb, "  maxUnavailable: 1\n  selector:\n    matchLabels: { app.kubernetes.io/name: nothing }")
+	expectProblem(t, problemsOf(t, dir), "StatefulSet/audit: 0 PodDisruptionBudgets select its pods")
+}
+
+func TestAContainerWithoutResourcesIsRefused(t *testing.T) {
+	dir := copyWith(t, "verification.yaml", "requests: { cpu: ", "requests: { ephemeral-storage: 1Gi, x: ")
+	expectProblem(t, problemsOf(t, dir), "resources.requests must set cpu and memory")
+}
+
+func TestTooManyReplicasForThePartitionsAreRefused(t *testing.T) {
+	dir := copyWith(t, "config.yaml", "KAFKA_TOPIC_PARTITIONS: '12'", "KAFKA_TOPIC_PARTITIONS: '1'")
+	expectProblem(t, problemsOf(t, dir), "exceed the 1 partitions")
+}
