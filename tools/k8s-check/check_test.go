@@ -105,3 +105,18 @@ func TestTooManyReplicasForThePartitionsAreRefused(t *testing.T) {
 	dir := copyWith(t, "config.yaml", "KAFKA_TOPIC_PARTITIONS: '12'", "KAFKA_TOPIC_PARTITIONS: '1'")
 	expectProblem(t, problemsOf(t, dir), "exceed the 1 partitions")
 }
+
+func TestAFileVariableOutsideEveryMountIsRefused(t *testing.T) {
+	dir := copyWith(t, "decision.yaml", "value: /etc/kafka-user/password", "value: /etc/kafka-users/password")
+	expectProblem(t, problemsOf(t, dir), "KAFKA_SASL_PASSWORD_FILE=/etc/kafka-users/password is not inside any volumeMount")
+}
+
+func TestAMountedSecretKeyThatDoesNotExistIsRefused(t *testing.T) {
+	dir := copyWith(t, "audit.yaml", "items: [{ key: ca.crt, path: ca.crt }]", "items: [{ key: ca.pem, path: ca.crt }]")
+	expectProblem(t, problemsOf(t, dir), `wants key "ca.pem" that Secret "clearance-kafka-ca" does not have`)
+}
+
+func TestProductionWithoutKafkaTLSIsRefused(t *testing.T) {
+	dir := copyWith(t, "config.yaml", "KAFKA_SSL: 'true'", "KAFKA_SSL: 'false'")
+	expectProblem(t, problemsOf(t, dir), "production must set KAFKA_SSL")
+}

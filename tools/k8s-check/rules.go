@@ -55,6 +55,12 @@ func Check(set *Set) []string {
 	}
 	config := configMaps["clearance-config"]
 	exactlyOnce := config != nil && config.Data["KAFKA_EXACTLY_ONCE"] == "true"
+	if config != nil && config.Data["NODE_ENV"] == "production" {
+		// the services refuse SASL without TLS in production; the manifests must not rely on PLAINTEXT either
+		if config.Data["KAFKA_SSL"] != "true" || config.Data["KAFKA_SASL_MECHANISM"] == "" {
+			fail("ConfigMap/clearance-config", "production must set KAFKA_SSL: 'true' and a KAFKA_SASL_MECHANISM")
+		}
+	}
 	partitions := 0
 	if config != nil {
 		partitions, _ = strconv.Atoi(config.Data["KAFKA_TOPIC_PARTITIONS"])
@@ -71,6 +77,25 @@ func Check(set *Set) []string {
 		}
 		if len(spec.Containers) == 0 {
 			fail(id, "no containers")
+		}
+		volumes := map[string]corev1.Volume{}
+		for _, v := range spec.Volumes {
+			volumes[v.Name] = v
+			if v.Secret == nil {
+				continue
+			}
+			sec, ok := secrets[v.Secret.SecretName]
+			if !ok {
+				fail(id, "volume %s mounts Secret %q, which no manifest defines", v.Name, v.Secret.SecretName)
+				continue
+			}
+			for _, item := range v.Secret.Items {
+				if _, ok := sec.StringData[item.Key]; !ok {
+					if _, ok := sec.Data[item.Key]; !ok {
+						fail(id, "volume %s wants key %q that Secret %q does not have", v.Name, item.Key, sec.Name)
+					}
+				}
+			}
 		}
 		stage := ""
 		for _, c := range spec.Containers {
@@ -92,9 +117,31 @@ func Check(set *Set) []string {
 					}
 				}
 			}
+			files := map[string]string{}
 			for _, from := range c.EnvFrom {
-				if from.ConfigMapRef != nil && configMaps[from.ConfigMapRef.Name] == nil {
+				if from.ConfigMapRef == nil {
+					continue
+				}
+				cm := configMaps[from.ConfigMapRef.Name]
+				if cm == nil {
 					fail(cid, "envFrom ConfigMap %q is not defined", from.ConfigMapRef.Name)
+					continue
+				}
+				for k, v := range cm.Data {
+					if strings.HasSuffix(k, "_FILE") {
+						files[k] = v
+					}
+				}
+			}
+			for _, e := range c.Env {
+				if strings.HasSuffix(e.Name, "_FILE") && e.ValueFrom == nil {
+					files[e.Name] = e.Value
+				}
+			}
+			// a file the service reads at boot must be inside a volume of the pod, or the service stops at start
+			for name, path := range files {
+				if !underMount(c, volumes, path) {
+					fail(cid, "%s=%s is not inside any volumeMount of the container", name, path)
 				}
 			}
 			if s, ok := env["SERVICE"]; ok {
@@ -209,6 +256,19 @@ func hasPort(spec corev1.PodSpec, name string) bool {
 			if p.Name == name {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func underMount(c corev1.Container, volumes map[string]corev1.Volume, path string) bool {
+	for _, m := range c.VolumeMounts {
+		if _, ok := volumes[m.Name]; !ok {
+			continue
+		}
+		dir := strings.TrimSuffix(m.MountPath, "/") + "/"
+		if strings.HasPrefix(path, dir) {
+			return true
 		}
 	}
 	return false

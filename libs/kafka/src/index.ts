@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './kafka.settings';
+export * from './kafka.security';
 export * from './outbound';
 export * from './event.codec';
 export * from './kafka.metrics';

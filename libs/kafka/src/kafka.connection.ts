@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type Admin, Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { kafkaClientSecurity } from './kafka.security';
 import { createTopicsAndWait } from './topics.admin';
 import { KAFKA_SETTINGS, type KafkaSettings, physicalTopic } from './kafka.settings';
 
@@ -24,6 +25,7 @@ export class KafkaConnection implements OnApplicationShutdown {
     this.kafka = new Kafka({
       clientId: settings.clientId,
       brokers: settings.brokers,
+      ...kafkaClientSecurity(settings.security),
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(this.logger),
       connectionTimeout: 3000,

@@ -1,3 +1,5 @@
+import type { KafkaSecurity } from './kafka.security';
+
 /** Everything the Kafka plumbing needs, resolved from the validated environment by the platform. */
 export interface KafkaSettings {
   brokers: string[];
@@ -33,6 +35,8 @@ export interface KafkaSettings {
   sessionTimeoutMs: number;
   /** Messages larger than this are dead-lettered unread. */
   maxMessageBytes: number;
+  /** TLS and SASL towards the brokers; unset, PLAINTEXT without authentication (local development only). */
+  security?: KafkaSecurity;
 }
 
 export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');

@@ -51,6 +51,22 @@ export class BaseEnv {
   @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(120000) KAFKA_PUBLISH_TIMEOUT_MS = 5000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) KAFKA_MAX_MESSAGE_BYTES = 262144;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 30000;
+  // --- TLS and SASL towards the brokers (kafka-security.env.ts checks how they combine) ---
+  /** TLS to the brokers (listeners SSL or SASL_SSL). */
+  @Transform(toBool) @IsBoolean() KAFKA_SSL = false;
+  /** PEM file of the CA that signed the brokers' certificates; unset, the system's roots. */
+  @IsOptional() @IsString() KAFKA_SSL_CA_FILE?: string;
+  /** PEM client certificate and key, for brokers that require mutual TLS. */
+  @IsOptional() @IsString() KAFKA_SSL_CERT_FILE?: string;
+  @IsOptional() @IsString() KAFKA_SSL_KEY_FILE?: string;
+  /** Verify the brokers' certificates and host names; false is refused in production. */
+  @Transform(toBool) @IsBoolean() KAFKA_SSL_REJECT_UNAUTHORIZED = true;
+  @IsOptional() @IsIn(['plain', 'scram-sha-256', 'scram-sha-512']) KAFKA_SASL_MECHANISM?:
+    'plain' | 'scram-sha-256' | 'scram-sha-512';
+  @IsOptional() @IsString() KAFKA_SASL_USERNAME?: string;
+  @IsOptional() @IsString() KAFKA_SASL_PASSWORD?: string;
+  /** A file holding the SASL password (a mounted Secret), instead of KAFKA_SASL_PASSWORD. */
+  @IsOptional() @IsString() KAFKA_SASL_PASSWORD_FILE?: string;
 }
 
 /** Environment of the services that use MongoDB. */

@@ -1,4 +1,5 @@
 export * from './base.env';
+export * from './kafka-security.env';
 export * from './readiness';
 export * from './problem-details.filter';
 export * from './platform.options';

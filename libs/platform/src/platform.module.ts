@@ -24,6 +24,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { validateEnv, type BaseEnv, type MongoEnv } from './base.env';
 import { HealthController } from './health.controller';
+import { kafkaSecurityFromEnv } from './kafka-security.env';
 import { MetricsController } from './metrics.controller';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { ENV, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
@@ -59,6 +60,7 @@ export function kafkaSettingsFromEnv(service: string, env: BaseEnv): KafkaSettin
     publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
     maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
     sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
+    security: kafkaSecurityFromEnv(env),
   };
 }
 

@@ -21,7 +21,8 @@ export class PrivateInfra {
   ) {}
 
   static async start(): Promise<PrivateInfra> {
-    const [kafka, controller, mongo, debug] = [
+    const [kafka, controller, mongo, debug, secure] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
@@ -34,6 +35,7 @@ export class PrivateInfra {
       CLEARANCE_KAFKA_CONTROLLER_PORT: String(controller),
       CLEARANCE_MONGO_PORT: String(mongo),
       CLEARANCE_FERRET_DEBUG_PORT: String(debug),
+      CLEARANCE_KAFKA_SECURE_PORT: String(secure),
     };
     const infra = new PrivateInfra(
       env,
