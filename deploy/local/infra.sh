@@ -725,4 +725,5 @@ main() {
   esac
 }
 
-main "$@"
+# sourced (deploy/local/kafka-cluster.sh reuses the helpers above): define only
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then main "$@"; fi

@@ -4,3 +4,4 @@ export * from './service.process';
 export * from './test-kafka';
 export * from './event.factories';
 export * from './private-infra';
+export * from './kafka-cluster';
