@@ -28,6 +28,8 @@ const MAX_CANDIDATES = 300;
  */
 const ONE_EDIT_SIMILARITY = 0.9;
 const ONE_EDIT_SIMILARITY_SHORT = 0.86;
+/** Up to this length one edit keeps the string measures at or below the one-edit floor (checked in the spec). */
+const SHORT_TOKEN = 5;
 /** Score factor when several words align but none exactly: one misspelt word is a typo, all of them are not. */
 const ALL_INEXACT_FACTOR = 0.93;
 /** Halves of a run-together token must be this long, unless they are a dropped word (`al`, `de`, `co`). */
@@ -93,11 +95,15 @@ export function stringSimilarity(a: string, b: string, floor = 0): number {
 
 /** Token similarity: the string measures, raised to the one-edit floor for tokens one edit apart. */
 export function tokenSimilarity(a: string, b: string, floor = 0): number {
+  const longest = Math.max(a.length, b.length);
+  const oneEdit = Math.min(a.length, b.length) >= 3 && longest - Math.min(a.length, b.length) <= 1;
+  if (oneEdit && longest <= SHORT_TOKEN && a !== b && osaDistance(a, b, 1) <= 1) {
+    // one edit in a short word: the string measures stay below the floor, so they need not be computed
+    return longest >= 4 ? ONE_EDIT_SIMILARITY : ONE_EDIT_SIMILARITY_SHORT;
+  }
   const sim = stringSimilarity(a, b, floor);
-  const shortest = Math.min(a.length, b.length);
-  if (sim >= ONE_EDIT_SIMILARITY || shortest < 3 || Math.abs(a.length - b.length) > 1) return sim;
-  if (osaDistance(a, b, 1) > 1) return sim;
-  return Math.max(sim, Math.max(a.length, b.length) >= 4 ? ONE_EDIT_SIMILARITY : ONE_EDIT_SIMILARITY_SHORT);
+  if (sim >= ONE_EDIT_SIMILARITY || !oneEdit || osaDistance(a, b, 1) > 1) return sim;
+  return Math.max(sim, longest >= 4 ? ONE_EDIT_SIMILARITY : ONE_EDIT_SIMILARITY_SHORT);
 }
 
 /** The token and every string one deletion away from it: two tokens one edit apart share one of these. */
@@ -204,6 +210,17 @@ export class ScreeningIndex {
     return id;
   }
 
+  /** Vocabulary tokens spelt like `token` or the same transliterated. */
+  private sameTokens(token: string): Map<number, number> {
+    const out = new Map<number, number>();
+    const exact = this.tokenIds.get(token);
+    if (exact !== undefined) out.set(exact, 1);
+    for (const id of this.byCanon.get(canonicalToken(token)) ?? []) {
+      if (!out.has(id)) out.set(id, TRANSLITERATION_SIMILARITY);
+    }
+    return out;
+  }
+
   /** Vocabulary tokens similar to `token`, with their similarity. */
   private similarTokens(token: string): Map<number, number> {
     const out = new Map<number, number>();
@@ -217,10 +234,11 @@ export class ScreeningIndex {
     const consider = (id: number): void => {
       if (out.has(id)) return;
       // the one-edit floor only as written: transliteration-neutral forms are already close by construction
-      const sim = Math.max(
-        tokenSimilarity(token, this.tokens[id]!, MIN_TOKEN_SIMILARITY),
-        stringSimilarity(canonical, this.canon[id]!, MIN_TOKEN_SIMILARITY),
-      );
+      const written = tokenSimilarity(token, this.tokens[id]!, MIN_TOKEN_SIMILARITY);
+      const sim =
+        written >= ONE_EDIT_SIMILARITY
+          ? written
+          : Math.max(written, stringSimilarity(canonical, this.canon[id]!, MIN_TOKEN_SIMILARITY));
       if (sim >= MIN_TOKEN_SIMILARITY) out.set(id, sim);
     };
     if (canonical.length >= 3) {
@@ -377,7 +395,8 @@ export class ScreeningIndex {
     minScore: number,
     similarOf: (token: string) => Map<number, number>,
   ): [number, number][] {
-    const similar = qTokens.map(similarOf);
+    // a reading's new tokens count only as spelt or transliterated: the fuzzy lookup is not needed for them
+    const similar = qTokens.map((t, i) => (required.includes(i) ? this.sameTokens(t) : similarOf(t)));
     const qWeights = qTokens.map((t, i) => this.queryWeight(t, similar[i]!));
     if (required.length > 0) return this.searchRequired(similar, qWeights, required, minScore);
     const qTotal = qWeights.reduce((a, b) => a + b, 0);
