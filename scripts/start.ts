@@ -66,6 +66,7 @@ async function main(): Promise<void> {
 
   const env = {
     NODE_ENV: 'development',
+    SANCTIONS_MAX_AGE_DAYS: process.env.SANCTIONS_MAX_AGE_DAYS ?? '3650', // the shipped SDN list is of 2024-05-03
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     HOST: host,
     KAFKA_SESSION_TIMEOUT_MS: '30000',

@@ -321,11 +321,11 @@ describe('pipeline end to end', () => {
   });
 
   it.each<Scenario>([
-    // SDN entry 1572 "NORIEGA, Manuel Antonio" (ofac-sdn.csv)
+    // SDN entry 35173 "SHOIGU, Sergei Kuzhugetovich" (ofac-sdn.csv of 2024-05-03; designated 2022, EO 14024)
     {
       name: 'an SDN entry',
       ...approvedFromHome,
-      subjectName: 'Manuel Antonio Noriega',
+      subjectName: 'Sergei Kuzhugetovich Shoigu',
       outcome: 'deny',
       reason: 'SCREENING_MATCH',
     },
@@ -337,17 +337,18 @@ describe('pipeline end to end', () => {
       outcome: 'deny',
       reason: 'SCREENING_MATCH',
     },
-    // a misspelling of entry 1572 (two vowels changed; scores 0.93, in the potential-match band 0.85–0.95)
+    // entry 35173 without its patronymic (scores 0.89, in the potential-match band 0.85–0.95)
     {
-      name: 'a misspelling',
+      name: 'a partial name',
       ...approvedFromHome,
-      subjectName: 'Manual Antonia Noriega',
+      subjectName: 'Sergei Shoigu',
       outcome: 'challenge',
       reason: 'SCREENING_POTENTIAL_MATCH',
     },
   ])('screens the subject: $name → $outcome', async (s) => {
     const { onTopic } = await expectDecision(s);
     expect(onTopic.verification.screening.matches[0]?.list).toBe('ofac-sdn');
+    expect(onTopic.verification.screening.lists[0]?.version).toMatch(/^2024-05-03;sha256:/);
   });
 
   it.each<Scenario>([

@@ -116,6 +116,24 @@ const CASES: Case[] = [
     reason: 'EVIDENCE_STALE',
   },
   {
+    name: 'stale denied-party lists',
+    patch: (e) => void (e.verification.screening.stale = true),
+    outcome: 'deny',
+    reason: 'SCREENING_LIST_STALE',
+  },
+  {
+    name: 'standard: stale denied-party lists',
+    patch: both(standard, (e) => void (e.verification.screening.stale = true)),
+    outcome: 'deny',
+    reason: 'SCREENING_LIST_STALE',
+  },
+  {
+    name: 'screening without a list freshness flag counts as stale',
+    patch: both(standard, (e) => delete e.verification.screening.stale),
+    outcome: 'deny',
+    reason: 'SCREENING_LIST_STALE',
+  },
+  {
     name: 'stale registry data',
     patch: both(standard, (e) => void (e.verification.stale = true)),
     outcome: 'deny',

@@ -93,6 +93,11 @@ export const FACTS: Record<string, FactDefinition> = {
     description: '`clear`, `potential-match`, `match`, `unavailable` or `missing`',
     get: (e) => sectionStatus(e.verification?.screening),
   },
+  screeningListsStale: {
+    type: 'boolean',
+    description: 'a denied-party list used is older than its maximum age (missing in events before the flag)',
+    get: (e) => e.verification?.screening?.stale,
+  },
   evidenceAgeSeconds: {
     type: 'number',
     description: 'seconds from the oldest enrichment (geo or verification `evaluatedAt`) to the decision',

@@ -126,7 +126,12 @@ export function aVerificationSection(overrides?: DeepPartial<VerificationSection
         egressRanges: [],
         egressMatch: false,
       },
-      screening: { status: 'clear', matches: [], lists: [{ name: 'test-list', version: 'test' }] },
+      screening: {
+        status: 'clear',
+        matches: [],
+        lists: [{ name: 'test-list', version: 'test' }],
+        stale: false,
+      },
       evaluatedAt: now.toISOString(),
     },
     overrides,

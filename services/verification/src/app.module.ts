@@ -18,6 +18,7 @@ import {
 } from './registry/subject.schema';
 import { SubjectService } from './registry/subject.service';
 import { SanctionsScreener } from './screening/sanctions.screener';
+import { ScreeningReadiness } from './screening/screening.readiness';
 import { VerificationEnv } from './verification.env';
 import { VerificationHandler } from './verification.handler';
 import { Verifier } from './verifier';
@@ -29,7 +30,7 @@ import { Verifier } from './verifier';
       env: VerificationEnv,
       mongo: true,
       produces: [Topics.AccessVerified],
-      readiness: [RegistryReadiness],
+      readiness: [RegistryReadiness, ScreeningReadiness],
     }),
     MongooseModule.forFeature([
       { name: USER_MODEL, schema: UserSchema },
@@ -44,6 +45,7 @@ import { Verifier } from './verifier';
     SubjectService,
     Verifier,
     RegistryReadiness,
+    ScreeningReadiness,
     AdminTokenGuard,
     KycSignatureGuard,
   ],

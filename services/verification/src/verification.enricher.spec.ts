@@ -180,6 +180,32 @@ describe(buildVerificationSection.name, () => {
       ]),
     );
     expect(sut.screening.lists).toEqual([{ name: 'ofac-sdn', version: '2021-07;sha256:h' }]);
+    // a list of 2021-07 is far older than the default 30 days at NOW
+    expect(sut.screening.stale).toBe(true);
+  });
+
+  it('flags the screening stale only past the maximum list age, also when the registry is unavailable', () => {
+    const current = new NameScreener(
+      [
+        parseOfacSdn(
+          { sdn: '1,"DOE, John",-0- ,"SDGT",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n' },
+          '2026-11-01',
+          'h',
+        ),
+      ],
+      100,
+      30,
+    );
+    // a list of 2026-11-01 is 26 days old at NOW and 56 days old 30 days later
+    expect(
+      buildVerificationSection(event, { status: 'unavailable' }, current, rules, NOW).screening,
+    ).toMatchObject({
+      status: 'clear',
+      stale: false,
+    });
+    expect(
+      buildVerificationSection(event, { status: 'unavailable' }, current, rules, days(30)).screening.stale,
+    ).toBe(true);
   });
 
   it('clears a subject whose names are not listed', () => {

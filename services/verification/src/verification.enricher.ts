@@ -28,6 +28,8 @@ export interface EnrichmentRules {
 export interface NameScreening {
   screen(name: string): NameScreeningResult;
   readonly versions: ListVersion[];
+  /** Lists older than the maximum list age at `now`. */
+  staleLists(now: Date): readonly unknown[];
 }
 
 const MATCHES_PER_NAME = 3;
@@ -134,6 +136,7 @@ function organizationSection(
 export function screenNames(
   names: readonly [ScreenedField, string | undefined][],
   screener: NameScreening,
+  now: Date,
 ): ScreeningV1 {
   const seen = new Set<string>();
   let status: ScreeningStatus = 'clear';
@@ -156,7 +159,12 @@ export function screenNames(
     }
   }
   matches.sort((a, b) => b.score - a.score);
-  return { status, matches, lists: screener.versions.map((v) => ({ name: v.name, version: v.version })) };
+  return {
+    status,
+    matches,
+    lists: screener.versions.map((v) => ({ name: v.name, version: v.version })),
+    stale: screener.staleLists(now).length > 0,
+  };
 }
 
 /**
@@ -183,6 +191,7 @@ export function buildVerificationSection(
           ['organization-name', subject.organizationName],
         ],
         screener,
+        now,
       ),
       evaluatedAt: now.toISOString(),
     };
@@ -203,6 +212,7 @@ export function buildVerificationSection(
       ['parent-name', orgRecord?.parentName],
     ],
     screener,
+    now,
   );
   const oldest = now.getTime() - rules.staleAfterMs;
   const freshness = [

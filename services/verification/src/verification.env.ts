@@ -27,7 +27,7 @@ export class VerificationEnv extends MongoEnv {
   @IsOptional()
   @Matches(/^[A-Z]{2}(,[A-Z]{2})*$/, { message: 'COUNTRIES_OF_CONCERN must be CC[,CC...]' })
   COUNTRIES_OF_CONCERN?: string;
-  /** OFAC files in the official layout; default: the shipped 2021-07 snapshot. */
+  /** OFAC files in the official layout; default: the shipped 2024-05-03 list (alt/add of 2021-07). */
   @IsOptional() @IsString() SANCTIONS_SDN_PATH?: string;
   @IsOptional() @IsString() SANCTIONS_ALT_PATH?: string;
   @IsOptional() @IsString() SANCTIONS_ADD_PATH?: string;
@@ -36,6 +36,11 @@ export class VerificationEnv extends MongoEnv {
   /** Dates recorded as the lists' versions; default: the file's modification date. */
   @IsOptional() @IsString() SANCTIONS_SDN_DATE?: string;
   @IsOptional() @IsString() SANCTIONS_CSL_DATE?: string;
+  /**
+   * A list older than this (by its date) is stale: readiness fails and every screening says `stale: true`.
+   * 30 in production; only development and tests raise it to accept the shipped snapshot.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(36500) SANCTIONS_MAX_AGE_DAYS = 30;
   /** How often the list files are checked for changes, milliseconds (0: never). */
   @Transform(toInt) @IsInt() @Min(0) SANCTIONS_RELOAD_INTERVAL_MS = 60000;
   @Transform(toInt) @IsInt() @Min(100) SCREENING_CACHE_SIZE = 50000;

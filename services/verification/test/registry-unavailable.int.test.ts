@@ -45,7 +45,7 @@ describe('registry unavailable', () => {
     const sut = new Verifier(repository, screener, env);
 
     const input = aGeolocatedEvent({
-      request: { subject: { userId: 'u-1', name: 'Manuel Antonio Noriega' } },
+      request: { subject: { userId: 'u-1', name: 'Sergei Kuzhugetovich Shoigu' } },
     });
     const out = await sut.verify(input);
 

@@ -250,7 +250,8 @@ describe('verification service', () => {
       revoked: request('u-revoked'),
       foreign: request('u-foreign'),
       unknown: request('u-never-seen'),
-      exact: request('u-identity', 'Manuel Antonio Noriega'),
+      // SDN entry 35173, designated under EO 14024 in 2022: not in the 2021 snapshot
+      exact: request('u-identity', 'Sergei Kuzhugetovich Shoigu'),
       alias: request('u-identity', 'National Bank of Cuba'),
       misspelt: request('u-identity', 'Hasan Nasralah'),
     };
@@ -302,7 +303,8 @@ describe('verification service', () => {
     expect(by(inputs.none).verification.screening).toMatchObject({ status: 'clear', matches: [] });
     expect(by(inputs.exact).verification.screening).toMatchObject({
       status: 'match',
-      matches: [{ field: 'subject-name', list: 'ofac-sdn', entryId: '1572' }],
+      matches: [{ field: 'subject-name', list: 'ofac-sdn', entryId: '35173', programs: ['RUSSIA-EO14024'] }],
+      stale: false,
     });
     expect(by(inputs.alias).verification.screening.matches[0]).toMatchObject({
       entryId: '306',
@@ -312,6 +314,6 @@ describe('verification service', () => {
     expect(['match', 'potential-match']).toContain(misspelt.status);
     expect(misspelt.matches[0]?.entryId).toBe('2686');
     expect(misspelt.lists.map((l) => l.name)).toEqual(['ofac-sdn', 'csl']);
-    expect(misspelt.lists[0]!.version).toMatch(/^2021-07;sha256:[0-9a-f]{64}$/);
+    expect(misspelt.lists[0]!.version).toMatch(/^2024-05-03;sha256:[0-9a-f]{64}$/);
   });
 });

@@ -84,6 +84,11 @@ export class ScreeningV1 {
   @IsArray() @ValidateNested({ each: true }) @Type(() => ScreeningMatchV1) matches!: ScreeningMatchV1[];
   /** Every list used, with its date and content hash. */
   @IsArray() @ValidateNested({ each: true }) @Type(() => DatasetVersionV1) lists!: DatasetVersionV1[];
+  /**
+   * True when a list used is older than the stage's maximum list age (newer designations may be missing).
+   * Absent only in events recorded before list ages were checked.
+   */
+  @IsOptional() @IsBoolean() stale?: boolean;
 }
 
 export class VerificationSectionV1 {

@@ -79,7 +79,12 @@ export function anEnrichedEvent(patch?: EnrichedEventOverrides): AccessVerifiedV
         egressRanges: ['198.51.100.0/24'],
         egressMatch: true,
       },
-      screening: { status: 'clear', matches: [], lists: [{ name: 'ofac-sdn', version: '2021-01-01' }] },
+      screening: {
+        status: 'clear',
+        matches: [],
+        lists: [{ name: 'ofac-sdn', version: '2021-01-01' }],
+        stale: false,
+      },
       evaluatedAt: iso(20),
     },
   };

@@ -64,6 +64,10 @@ export const LEGAL_FORMS: ReadonlySet<string> = new Set([
   'sc',
   'est',
   'establishment',
+  'dmcc',
+  'eood',
+  'ood',
+  'ead',
 ]);
 
 /** Honorifics and titles that are not part of the name. */
@@ -217,15 +221,29 @@ export function foldName(raw: string): string {
     .trim();
 }
 
-/** The identity-carrying tokens of a name, in order. Falls back to all tokens when filtering leaves nothing. */
-export function nameTokens(raw: string): string[] {
-  const all = foldName(raw)
+/** Every token of the folded name, particles and legal forms included. */
+export function foldedTokens(raw: string): string[] {
+  return foldName(raw)
     .split(' ')
     .filter((t) => t.length > 0);
-  const kept = all.filter((t) => !LEGAL_FORMS.has(t) && !HONORIFICS.has(t) && !PARTICLES.has(t));
+}
+
+/** A legal form, honorific or particle: a word that carries no identity. */
+export function isDroppedWord(token: string): boolean {
+  return LEGAL_FORMS.has(token) || HONORIFICS.has(token) || PARTICLES.has(token);
+}
+
+/** The identity-carrying tokens among folded ones. Falls back to all tokens when filtering leaves nothing. */
+export function identityTokens(all: readonly string[]): string[] {
+  const kept = all.filter((t) => !isDroppedWord(t));
   if (kept.length > 0) return kept;
   const noParticles = all.filter((t) => !PARTICLES.has(t));
-  return noParticles.length > 0 ? noParticles : all;
+  return noParticles.length > 0 ? noParticles : [...all];
+}
+
+/** The identity-carrying tokens of a name, in order. Falls back to all tokens when filtering leaves nothing. */
+export function nameTokens(raw: string): string[] {
+  return identityTokens(foldedTokens(raw));
 }
 
 /** The normalised name: its tokens joined by one space (the cache key). */

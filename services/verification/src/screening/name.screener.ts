@@ -1,7 +1,8 @@
 import { LruCache } from './lru.cache';
 import type { ListEntry, LoadedList } from './sanctions.loader';
 import { ScreeningIndex } from './screening.index';
-import { normalizeName } from './name.normalizer';
+import { foldName } from './name.normalizer';
+import { staleLists, type StaleList } from './list.freshness';
 
 /** Score bands: at or above `match` the decision denies, at or above `potential` it challenges. */
 export const MATCH_THRESHOLD = 0.95;
@@ -30,7 +31,13 @@ export interface NameScreeningResult {
 export interface ListVersion {
   name: string;
   version: string;
+  /** The list's date (the start of `version`). */
+  date: string;
 }
+
+/** Production default of SANCTIONS_MAX_AGE_DAYS: OFAC changes the SDN list several times a month. */
+export const DEFAULT_MAX_LIST_AGE_DAYS = 30;
+const DAY_MS = 86_400_000;
 
 export function statusOf(score: number): NameScreeningStatus {
   if (score >= MATCH_THRESHOLD) return 'match';
@@ -61,8 +68,15 @@ export class NameScreener {
   private readonly index: ScreeningIndex;
   private readonly cache: LruCache<string, NameScreeningResult>;
 
-  constructor(lists: readonly LoadedList[], cacheSize = 50_000) {
-    this.versions = lists.map((l) => ({ name: l.name, version: l.version }));
+  private readonly maxListAgeMs: number;
+
+  constructor(
+    lists: readonly LoadedList[],
+    cacheSize = 50_000,
+    readonly maxListAgeDays = DEFAULT_MAX_LIST_AGE_DAYS,
+  ) {
+    this.versions = lists.map((l) => ({ name: l.name, version: l.version, date: l.date }));
+    this.maxListAgeMs = maxListAgeDays * DAY_MS;
     this.index = new ScreeningIndex(lists.flatMap((l) => l.names));
     this.cache = new LruCache(cacheSize);
   }
@@ -72,8 +86,13 @@ export class NameScreener {
     return this.index.size;
   }
 
+  /** The lists older than the maximum age at `now`: screening against them is not current. */
+  staleLists(now: Date): StaleList[] {
+    return staleLists(this.versions, now.getTime(), this.maxListAgeMs);
+  }
+
   screen(name: string): NameScreeningResult {
-    const key = normalizeName(name);
+    const key = foldName(name);
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const result = this.screenUncached(key);

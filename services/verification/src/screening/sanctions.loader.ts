@@ -24,6 +24,8 @@ export interface ListedName {
 
 export interface LoadedList {
   name: ListName;
+  /** The list's publication date as configured (`2024-05-03`, `2021-07`, `2021`). */
+  date: string;
   /** `<date>;sha256:<hex>`: the list's date and the hash of every file it was read from. */
   version: string;
   entries: ListEntry[];
@@ -45,16 +47,35 @@ function splitPrograms(raw: string | undefined): string[] {
     .filter((p) => p.length > 0 && p !== '-0-');
 }
 
+/**
+ * Aliases OFAC writes into an `sdn.csv` Remarks field: `a.k.a. 'BNC'; f.k.a. 'ABU-'UMAR'.`. The name ends at the
+ * quote that is followed by the end of the clause, so an apostrophe inside a name (`ABU-'UMAR`) stays in it.
+ */
+export function remarkAliases(remarks: string | undefined): string[] {
+  if (!remarks) return [];
+  const out: string[] = [];
+  for (const m of remarks.matchAll(/\b[afn]\.k\.a\. '(.+?)'(?=[;.,)]|\s*$)/g)) {
+    const name = m[1]!.trim();
+    if (name && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
 export interface OfacFiles {
   sdn: string;
   alt?: string;
   add?: string;
 }
 
-/** OFAC SDN in the official `sdn.csv` / `alt.csv` / `add.csv` layout (no header; `-0- ` is empty). */
+/**
+ * OFAC SDN in the official `sdn.csv` / `alt.csv` / `add.csv` layout (no header; `-0- ` is empty). Alias and
+ * address rows apply by `ent_num` to the entries of `sdn.csv` (rows of delisted entries are ignored, so an older
+ * `alt.csv` can serve a newer `sdn.csv`); an entry without any alias row gets the aliases of its Remarks field.
+ */
 export function parseOfacSdn(files: OfacFiles, date: string, hash: string): LoadedList {
   const entries = new Map<string, ListEntry>();
   const names: ListedName[] = [];
+  const remarks = new Map<string, string[]>();
   for (const row of parseCsv(files.sdn)) {
     const entNum = ofacField(row[0]);
     const name = ofacField(row[1]);
@@ -69,18 +90,36 @@ export function parseOfacSdn(files: OfacFiles, date: string, hash: string): Load
     };
     entries.set(entNum, entry);
     names.push({ entry, name, alias: false });
+    const aliases = remarkAliases(ofacField(row[11]));
+    if (aliases.length > 0) remarks.set(entNum, aliases);
   }
+  const withAltRows = new Set<string>();
   for (const row of files.alt ? parseCsv(files.alt) : []) {
     const entry = entries.get(ofacField(row[0]) ?? '');
     const altName = ofacField(row[3]);
-    if (entry && altName) names.push({ entry, name: altName, alias: true });
+    if (entry && altName) {
+      names.push({ entry, name: altName, alias: true });
+      withAltRows.add(entry.entryId);
+    }
+  }
+  // Remarks aliases only where alt.csv says nothing: beside alt rows they are OFAC's weak aliases (acronyms, noms de guerre).
+  for (const [entNum, aliases] of remarks) {
+    if (withAltRows.has(entNum)) continue;
+    const entry = entries.get(entNum)!;
+    for (const name of aliases) names.push({ entry, name, alias: true });
   }
   for (const row of files.add ? parseCsv(files.add) : []) {
     const entry = entries.get(ofacField(row[0]) ?? '');
     const country = ofacField(row[4]);
     if (entry && country && !entry.countries.includes(country)) entry.countries.push(country);
   }
-  return { name: 'ofac-sdn', version: `${date};sha256:${hash}`, entries: [...entries.values()], names };
+  return {
+    name: 'ofac-sdn',
+    date,
+    version: `${date};sha256:${hash}`,
+    entries: [...entries.values()],
+    names,
+  };
 }
 
 /** `Entity List (EL) - Bureau of Industry and Security` → `EL`. */
@@ -111,5 +150,5 @@ export function parseCsl(text: string, date: string, hash: string): LoadedList {
       if (alt.trim()) names.push({ entry, name: alt.trim(), alias: true });
     }
   }
-  return { name: 'csl', version: `${date};sha256:${hash}`, entries, names };
+  return { name: 'csl', date, version: `${date};sha256:${hash}`, entries, names };
 }

@@ -1,7 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ENV } from '@clearance/platform';
 import type { VerificationEnv } from '../verification.env';
-import { NameScreener, type ListVersion, type NameScreeningResult } from './name.screener';
+import { describeStale, type StaleList } from './list.freshness';
+import {
+  DEFAULT_MAX_LIST_AGE_DAYS,
+  NameScreener,
+  type ListVersion,
+  type NameScreeningResult,
+} from './name.screener';
 import {
   defaultSources,
   loadSanctionsLists,
@@ -61,6 +67,11 @@ export class SanctionsScreener implements OnModuleInit, OnApplicationShutdown {
     return this.screener.screen(name);
   }
 
+  /** Lists older than SANCTIONS_MAX_AGE_DAYS at `now` (none loaded yet: nothing to call stale). */
+  staleLists(now: Date): StaleList[] {
+    return this.current?.staleLists(now) ?? [];
+  }
+
   private get screener(): NameScreener {
     if (!this.current) throw new Error('sanctions lists not loaded');
     return this.current;
@@ -84,9 +95,19 @@ export class SanctionsScreener implements OnModuleInit, OnApplicationShutdown {
   private async reload(): Promise<void> {
     const fingerprint = await sourcesFingerprint(this.sources);
     const lists = await loadSanctionsLists(this.sources);
-    const next = new NameScreener(lists, this.env.SCREENING_CACHE_SIZE);
+    const next = new NameScreener(lists, this.env.SCREENING_CACHE_SIZE, this.env.SANCTIONS_MAX_AGE_DAYS);
     this.current = next;
     this.fingerprint = fingerprint;
     this.logger.log({ msg: 'sanctions lists loaded', lists: next.versions, names: next.indexedNames });
+    const stale = next.staleLists(new Date());
+    if (stale.length > 0)
+      this.logger.error({
+        msg: 'sanctions lists are stale: every decision carries SCREENING_LIST_STALE until current lists are loaded',
+        stale: describeStale(stale, this.env.SANCTIONS_MAX_AGE_DAYS),
+      });
+    if (this.env.SANCTIONS_MAX_AGE_DAYS > DEFAULT_MAX_LIST_AGE_DAYS)
+      this.logger.warn({
+        msg: `SANCTIONS_MAX_AGE_DAYS=${this.env.SANCTIONS_MAX_AGE_DAYS} accepts lists older than the production bound of ${DEFAULT_MAX_LIST_AGE_DAYS} days (development and tests only)`,
+      });
   }
 }

@@ -1,6 +1,16 @@
 import jaroWinkler from 'talisman/metrics/jaro-winkler';
 import type { ListedName } from './sanctions.loader';
-import { canonicalToken, nameTokens, skeletonKey } from './name.normalizer';
+import {
+  HONORIFICS,
+  LEGAL_FORMS,
+  PARTICLES,
+  canonicalToken,
+  foldedTokens,
+  identityTokens,
+  isDroppedWord,
+  nameTokens,
+  skeletonKey,
+} from './name.normalizer';
 
 /** Token pairs less similar than this do not align at all. */
 export const MIN_TOKEN_SIMILARITY = 0.8;
@@ -11,6 +21,23 @@ const UNMATCHED_QUERY_WEIGHT = 0.5;
 const UNMATCHED_LISTED_WEIGHT = 0.35;
 /** Only this many best candidates (by their upper bound) are scored exactly. */
 const MAX_CANDIDATES = 300;
+/**
+ * Similarity of two tokens one edit apart (a typo, a dropped, doubled or swapped letter) of at least 4 letters,
+ * and of 3 letters: what people get wrong in a name is one letter, and in a short word one letter is a large
+ * share of it (`bank`/`abnk` is 0.83 by the string measures alone).
+ */
+const ONE_EDIT_SIMILARITY = 0.9;
+const ONE_EDIT_SIMILARITY_SHORT = 0.86;
+/** Up to this length one edit keeps the string measures at or below the one-edit floor (checked in the spec). */
+const SHORT_TOKEN = 5;
+/** Score factor when several words align but none exactly: one misspelt word is a typo, all of them are not. */
+const ALL_INEXACT_FACTOR = 0.93;
+/** Halves of a run-together token must be this long, unless they are a dropped word (`al`, `de`, `co`). */
+const MIN_SPLIT_PART = 3;
+/** At most this many alternative readings of a query (merged or split tokens) are searched besides it. */
+const MAX_ALTERNATIVES = 6;
+/** A joined or split reading whose rarest new token is in more names than this says nothing (`ali` + `reza`). */
+const MAX_REQUIRED_CANDIDATES = 2000;
 
 export interface ScoredName {
   listed: ListedName;
@@ -66,6 +93,40 @@ export function stringSimilarity(a: string, b: string, floor = 0): number {
   return (jw + 1 - Math.min(osaDistance(a, b, maxDistance), longest) / longest) / 2;
 }
 
+/** Token similarity: the string measures, raised to the one-edit floor for tokens one edit apart. */
+export function tokenSimilarity(a: string, b: string, floor = 0): number {
+  const longest = Math.max(a.length, b.length);
+  const oneEdit = Math.min(a.length, b.length) >= 3 && longest - Math.min(a.length, b.length) <= 1;
+  if (oneEdit && longest <= SHORT_TOKEN && a !== b && osaDistance(a, b, 1) <= 1) {
+    // one edit in a short word: the string measures stay below the floor, so they need not be computed
+    return longest >= 4 ? ONE_EDIT_SIMILARITY : ONE_EDIT_SIMILARITY_SHORT;
+  }
+  const sim = stringSimilarity(a, b, floor);
+  if (sim >= ONE_EDIT_SIMILARITY || !oneEdit || osaDistance(a, b, 1) > 1) return sim;
+  return Math.max(sim, longest >= 4 ? ONE_EDIT_SIMILARITY : ONE_EDIT_SIMILARITY_SHORT);
+}
+
+/** The token and every string one deletion away from it: two tokens one edit apart share one of these. */
+function deletionKeys(token: string): string[] {
+  const out = [token];
+  for (let i = 0; i < token.length; i++) {
+    const d = token.slice(0, i) + token.slice(i + 1);
+    if (d !== out[out.length - 1]) out.push(d);
+  }
+  return out;
+}
+
+/** Dropped words a misspelling of which is recognised (`copmany`, `ltq`). */
+const DROPPED_FOR_TYPOS: readonly string[] = [
+  ...new Set([...LEGAL_FORMS, ...HONORIFICS, ...PARTICLES]),
+].filter((w) => w.length >= 3);
+
+/** One way to read a query: its identity tokens, and those that must align for the reading to count. */
+interface Reading {
+  tokens: string[];
+  required: number[];
+}
+
 function trigrams(token: string): string[] {
   const padded = `^${token}$`;
   const out: string[] = [];
@@ -91,6 +152,7 @@ export class ScreeningIndex {
   private readonly byCanon = new Map<string, number[]>();
   private readonly bySkeleton = new Map<string, number[]>();
   private readonly byTrigram = new Map<string, number[]>();
+  private readonly byDeletion = new Map<string, number[]>();
   private readonly postings: number[][] = [];
   private readonly weights: Float64Array;
   private readonly nameTokenIds: Int32Array[] = [];
@@ -140,14 +202,23 @@ export class ScreeningIndex {
       push(this.byCanon, canonical, id);
       push(this.bySkeleton, skeletonKey(canonical), id);
       for (const g of new Set(trigrams(canonical))) push(this.byTrigram, g, id);
+      for (const form of new Set([token, canonical])) {
+        if (form.length >= 3) for (const k of deletionKeys(form)) push(this.byDeletion, k, id);
+      }
     }
     this.postings[id]!.push(nameId);
     return id;
   }
 
-  /** Weight of a token by its rarity in the lists (1 for a token the lists do not contain). */
-  private weightOf(tokenId: number | undefined): number {
-    return tokenId === undefined ? 1 : this.weights[tokenId]!;
+  /** Vocabulary tokens spelt like `token` or the same transliterated. */
+  private sameTokens(token: string): Map<number, number> {
+    const out = new Map<number, number>();
+    const exact = this.tokenIds.get(token);
+    if (exact !== undefined) out.set(exact, 1);
+    for (const id of this.byCanon.get(canonicalToken(token)) ?? []) {
+      if (!out.has(id)) out.set(id, TRANSLITERATION_SIMILARITY);
+    }
+    return out;
   }
 
   /** Vocabulary tokens similar to `token`, with their similarity. */
@@ -158,18 +229,25 @@ export class ScreeningIndex {
     const canonical = canonicalToken(token);
     for (const id of this.byCanon.get(canonical) ?? []) {
       if (!out.has(id))
-        out.set(id, Math.max(TRANSLITERATION_SIMILARITY, stringSimilarity(token, this.tokens[id]!)));
+        out.set(id, Math.max(TRANSLITERATION_SIMILARITY, tokenSimilarity(token, this.tokens[id]!)));
     }
     const consider = (id: number): void => {
       if (out.has(id)) return;
-      const sim = Math.max(
-        stringSimilarity(token, this.tokens[id]!),
-        stringSimilarity(canonical, this.canon[id]!),
-      );
+      // the one-edit floor only as written: transliteration-neutral forms are already close by construction
+      const written = tokenSimilarity(token, this.tokens[id]!, MIN_TOKEN_SIMILARITY);
+      const sim =
+        written >= ONE_EDIT_SIMILARITY
+          ? written
+          : Math.max(written, stringSimilarity(canonical, this.canon[id]!, MIN_TOKEN_SIMILARITY));
       if (sim >= MIN_TOKEN_SIMILARITY) out.set(id, sim);
     };
     if (canonical.length >= 3) {
       for (const id of this.bySkeleton.get(skeletonKey(canonical)) ?? []) consider(id);
+    }
+    // one edit apart, as written or transliteration-neutral (short words share too few trigrams for the sweep)
+    for (const form of new Set([token, canonical])) {
+      if (form.length < 3) continue;
+      for (const k of deletionKeys(form)) for (const id of this.byDeletion.get(k) ?? []) consider(id);
     }
     const grams = [...new Set(trigrams(canonical))];
     const needed = Math.max(1, Math.ceil(grams.length * 0.4));
@@ -188,13 +266,139 @@ export class ScreeningIndex {
     return out;
   }
 
-  /** Listed names scoring at least `minScore` against `query`, best first. */
+  /**
+   * Weight of a query token: its rarity in the lists; a token the lists do not contain (a misspelling) weighs what
+   * the listed token it most resembles weighs, so `abnk` counts as little as `bank`; 1 if it resembles none.
+   */
+  private queryWeight(token: string, similar: Map<number, number>): number {
+    const id = this.tokenIds.get(token);
+    if (id !== undefined) return this.weights[id]!;
+    let best = -1;
+    let weight = 1;
+    for (const [tokenId, sim] of similar) {
+      const w = this.weights[tokenId]!;
+      if (sim > best || (sim === best && w > weight)) {
+        best = sim;
+        weight = w;
+      }
+    }
+    return weight;
+  }
+
+  /** A token the lists contain (exactly or in its transliteration-neutral form). */
+  private knows(token: string): boolean {
+    return this.tokenIds.has(token) || this.byCanon.has(canonicalToken(token));
+  }
+
+  /**
+   * The query as written, and readings with two adjacent words joined (`pet rov` → `petrov`) or one word split in
+   * two known words (`sergeishoigu` → `sergei shoigu`) when the lists know the result. A reading counts only if
+   * the joined or split tokens align, so splitting `johnson` into `john son` does not match a `JOHN`.
+   */
+  private readings(query: string): Reading[] {
+    const words = foldedTokens(query).slice(0, 16);
+    const out: Reading[] = [{ tokens: [...new Set(identityTokens(words))], required: [] }];
+    const seen = new Set([out[0]!.tokens.join(' ')]);
+    const add = (next: string[], made: string[]): void => {
+      if (out.length > MAX_ALTERNATIVES) return;
+      const tokens = [...new Set(identityTokens(next))];
+      const required = made.filter((t) => !isDroppedWord(t)).map((t) => tokens.indexOf(t));
+      const key = tokens.join(' ');
+      if (tokens.length === 0 || required.includes(-1) || seen.has(key)) return;
+      seen.add(key);
+      out.push({ tokens, required });
+    };
+    // without the words that look like misspelt legal forms (`copmany`; `ltq` first or last)
+    const noMisspeltForms = words.filter(
+      (t, i) => !this.misspeltLegalForm(t, i === 0 || i === words.length - 1),
+    );
+    // what remains must then align as spelt, so dropping `ava` from `Ava Sato` does not make it `GATO`
+    if (noMisspeltForms.length < words.length) add(noMisspeltForms, noMisspeltForms);
+    for (let i = 0; i + 1 < words.length; i++) {
+      const joined = words[i]! + words[i + 1]!;
+      if (this.knows(joined) || isDroppedWord(joined))
+        add([...words.slice(0, i), joined, ...words.slice(i + 2)], [joined]);
+    }
+    // unknown words first: a run-together word is rarely a listed token, and the readings are capped
+    const order = [...words.keys()].sort(
+      (a, b) => +this.tokenIds.has(words[a]!) - +this.tokenIds.has(words[b]!),
+    );
+    for (const i of order) {
+      const word = words[i]!;
+      const splits: [string, string][] = [];
+      for (let k = 1; k < word.length; k++) {
+        const [left, right] = [word.slice(0, k), word.slice(k)];
+        if (this.splitFits(left, right)) splits.push([left, right]);
+      }
+      // the most even split first: `hong kong` before `h ongkong`
+      splits.sort((a, b) => Math.min(b[0].length, b[1].length) - Math.min(a[0].length, a[1].length));
+      for (const [left, right] of splits)
+        add([...words.slice(0, i), left, right, ...words.slice(i + 1)], [left, right]);
+    }
+    return out;
+  }
+
+  /**
+   * Two parts of a split word: listed tokens (initials too) or longer words the lists know transliterated; a
+   * legal form after a listed token (`gold plc`), a particle before a listed token of 4+ letters (`al qaida`,
+   * not `et han`), or two dropped words (`al sheikh`).
+   */
+  private splitFits(left: string, right: string): boolean {
+    const known = (part: string): boolean =>
+      this.tokenIds.has(part) || (part.length >= MIN_SPLIT_PART && this.knows(part));
+    const [dl, dr] = [isDroppedWord(left), isDroppedWord(right)];
+    // a listed word (`lisa`, `lee`) is not a legal form or particle run together with something
+    if ((dl || dr) && this.knows(left + right)) return false;
+    if (dl && dr) return left.length >= 2 && right.length >= 2;
+    if (dr) return LEGAL_FORMS.has(right) && this.tokenIds.has(left) && left.length >= 2;
+    if (dl) return this.tokenIds.has(right) && right.length >= 4;
+    return known(left) && known(right);
+  }
+
+  /**
+   * `copmany`, `limted`: a word one edit from a legal form, honorific or particle of 4+ letters; as the first or
+   * last word also one edit from a 3-letter legal form (`lsc`, `ltq`, `bbhd`), where legal forms stand.
+   */
+  private misspeltLegalForm(token: string, edge: boolean): boolean {
+    if (token.length < 3 || isDroppedWord(token)) return false;
+    for (const w of DROPPED_FOR_TYPOS) {
+      if (Math.abs(w.length - token.length) > 1) continue;
+      if (w.length < 4 && !(edge && LEGAL_FORMS.has(w))) continue;
+      if (osaDistance(token, w, 1) <= 1) return true;
+    }
+    return false;
+  }
+
+  /** Listed names scoring at least `minScore` against `query`, best first (the best reading of the query counts). */
   search(query: string, minScore: number, limit: number): ScoredName[] {
-    // A name of more than 16 words is not a name; the rest would only cost time.
-    const qTokens = [...new Set(nameTokens(query))].slice(0, 16);
-    if (qTokens.length === 0) return [];
-    const similar = qTokens.map((t) => this.similarTokens(t));
-    const qWeights = qTokens.map((t) => this.weightOf(this.tokenIds.get(t)));
+    const best = new Map<number, number>();
+    const similarCache = new Map<string, Map<number, number>>();
+    const similar = (t: string): Map<number, number> => {
+      let m = similarCache.get(t);
+      if (m === undefined) similarCache.set(t, (m = this.similarTokens(t)));
+      return m;
+    };
+    for (const reading of this.readings(query)) {
+      if (reading.tokens.length === 0) continue;
+      for (const [nameId, score] of this.searchReading(reading, minScore, similar)) {
+        if (score > (best.get(nameId) ?? -1)) best.set(nameId, score);
+      }
+    }
+    const results: ScoredName[] = [];
+    for (const [nameId, score] of best) results.push({ listed: this.names[nameId]!, score });
+    results.sort((a, b) => b.score - a.score);
+    return results.slice(0, limit);
+  }
+
+  private searchReading(
+    { tokens: qTokens, required }: Reading,
+    minScore: number,
+    similarOf: (token: string) => Map<number, number>,
+  ): [number, number][] {
+    // a reading's new tokens count only as spelt or transliterated: the fuzzy lookup is not needed for them
+    const similar = qTokens.map((t, i) => (required.includes(i) ? this.sameTokens(t) : similarOf(t)));
+    const qWeights = qTokens.map((t, i) => this.queryWeight(t, similar[i]!));
+    if (required.length > 0) return this.searchRequired(similar, qWeights, required, minScore);
     const qTotal = qWeights.reduce((a, b) => a + b, 0);
 
     // Upper bound per name: the query weight its tokens could at best cover.
@@ -229,13 +433,39 @@ export class ScreeningIndex {
       this.lastQuery[id] = -1;
     }
 
-    const results: ScoredName[] = [];
+    const out: [number, number][] = [];
     for (const nameId of candidates) {
-      const score = this.scoreName(similar, qWeights, nameId);
-      if (score >= minScore) results.push({ listed: this.names[nameId]!, score });
+      const score = this.scoreName(similar, qWeights, nameId, required);
+      if (score >= minScore) out.push([nameId, score]);
     }
-    results.sort((a, b) => b.score - a.score);
-    return results.slice(0, limit);
+    return out;
+  }
+
+  /**
+   * A joined or split reading: only names holding its new tokens as spelt (or transliterated) can score, so the
+   * candidates are the names of the rarest such token, not a sweep over every similar one.
+   */
+  private searchRequired(
+    similar: Map<number, number>[],
+    qWeights: number[],
+    required: readonly number[],
+    minScore: number,
+  ): [number, number][] {
+    let rarest: number[] | undefined;
+    for (const qi of required) {
+      const names: number[] = [];
+      for (const [tokenId, sim] of similar[qi]!) {
+        if (sim >= TRANSLITERATION_SIMILARITY) for (const n of this.postings[tokenId]!) names.push(n);
+      }
+      if (rarest === undefined || names.length < rarest.length) rarest = names;
+    }
+    if (rarest === undefined || rarest.length > MAX_REQUIRED_CANDIDATES) return [];
+    const out: [number, number][] = [];
+    for (const nameId of new Set(rarest)) {
+      const score = this.scoreName(similar, qWeights, nameId, required);
+      if (score >= minScore) out.push([nameId, score]);
+    }
+    return out;
   }
 
   /**
@@ -244,7 +474,12 @@ export class ScreeningIndex {
    * (middle name) less than an added query token. A single aligned token between multi-token names counts fully
    * against its unmatched neighbours, so a shared surname alone is not a match.
    */
-  private scoreName(similar: Map<number, number>[], qWeights: number[], nameId: number): number {
+  private scoreName(
+    similar: Map<number, number>[],
+    qWeights: number[],
+    nameId: number,
+    required: readonly number[] = [],
+  ): number {
     const cTokens = this.nameTokenIds[nameId]!;
     const pairs: [number, number, number][] = [];
     for (let qi = 0; qi < similar.length; qi++) {
@@ -259,9 +494,11 @@ export class ScreeningIndex {
     let num = 0;
     let matchedWeight = 0;
     let matched = 0;
+    const alignedSim: number[] = [];
     for (const [sim, qi, ci] of pairs) {
       if (qUsed[qi] || cUsed[ci]) continue;
       qUsed[qi] = true;
+      alignedSim[qi] = sim;
       cUsed[ci] = true;
       matched++;
       const w = qWeights[qi]! + this.weights[cTokens[ci]!]!;
@@ -269,6 +506,10 @@ export class ScreeningIndex {
       matchedWeight += w;
     }
     if (matched === 0) return 0;
+    // a joined or split reading counts only when its new tokens align as spelt (or transliterated)
+    for (const qi of required) if ((alignedSim[qi] ?? 0) < TRANSLITERATION_SIMILARITY) return 0;
+    let exact = 0;
+    for (const sim of alignedSim) if (sim !== undefined && sim >= TRANSLITERATION_SIMILARITY) exact++;
     const lonely = matched === 1 && (similar.length > 1 || cTokens.length > 1);
     let unmatched = 0;
     for (let qi = 0; qi < similar.length; qi++) {
@@ -277,6 +518,8 @@ export class ScreeningIndex {
     for (let ci = 0; ci < cTokens.length; ci++) {
       if (!cUsed[ci]) unmatched += this.weights[cTokens[ci]!]! * (lonely ? 1 : UNMATCHED_LISTED_WEIGHT);
     }
-    return num / (matchedWeight + unmatched);
+    const score = num / (matchedWeight + unmatched);
+    // two or more aligned words, none of them as listed: a near-homonym (`Marco Rossi` / `Marko Rosic`), not a typo
+    return matched >= 2 && exact === 0 ? score * ALL_INEXACT_FACTOR : score;
   }
 }
