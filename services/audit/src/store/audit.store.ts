@@ -77,10 +77,8 @@ export class AuditStore {
     // the request records (decided topic only) do not depend on the chain: written beside the events
     const records =
       topic === Topics.AccessDecided ? this.decisionRecords(topic, partition, prepared, now) : [];
-    const [plan] = await Promise.all([
-      this.storeEvents(chain, prepared, now),
-      this.requests.insert(records.flatMap((r) => ('record' in r ? [r.record] : []))),
-    ]);
+    const plan = await this.storeEvents(chain, prepared, now);
+    await this.requests.insert(records.flatMap((r) => ('record' in r ? [r.record] : [])));
     for (const r of records) if ('quarantine' in r) quarantined.push(r.quarantine);
     if (quarantined.length > 0) {
       this.logger.warn(
@@ -173,6 +171,8 @@ export class AuditStore {
     const head = await this.events.head(chain);
     // a head below the batch is its predecessor: a batch is committed only after its head was advanced
     if (head && head.seq < seq) return head.hash;
+    // nothing can be stored below a partition's first offset: no lookup (on FerretDB one would read the collection)
+    if (seq === 0) return GENESIS_HASH;
     return (await this.events.predecessor(chain, seq))?.hash ?? GENESIS_HASH;
   }
 }
