@@ -1,7 +1,7 @@
 /**
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
  *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
- *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit]
+ *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit] [--others 1]
  * 1. Stored events/s through the store path (AuditStore.storeBatch: hash chain, event insert, request record
  *    insert for decided events, chain head) next to raw driver insertMany of the same documents (the events and
  *    the request records) into collections of the same database with the same indexes, same run.
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   const queries = arg('queries', 12);
   const dbPid = arg('db-pid', 0);
   const withExport = arg('export', 1) !== 0;
+  const others = arg('others', 1);
   const nameAt = process.argv.indexOf('--name');
   const name = nameAt > 0 ? process.argv[nameAt + 1]! : 'audit';
   const h = await openStoreHarness('audit_bench');
@@ -219,8 +220,14 @@ async function main(): Promise<void> {
     ];
     const latencies: number[] = [];
     const perFilter: Record<string, number[]> = {};
-    for (let i = 0; i < queries; i++) {
-      const f = filters[i % filters.length]!(i);
+    // --queries pages of the goal's filter (outcome + a day), then --others rounds of every other filter
+    const plan = [
+      ...Array.from({ length: queries }, (_, i) => filters[0]!(i)),
+      ...Array.from({ length: others * (filters.length - 1) }, (_, i) =>
+        filters[1 + (i % (filters.length - 1))]!(i),
+      ),
+    ];
+    for (const f of plan) {
       const started = process.hrtime.bigint();
       await h.requests.page(buildRequestFilter(f), 51);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -202,8 +202,9 @@ pid_of() {
   local pidfile="$1" marker="$2" pid
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null || true)"
+  # never `cmd | grep -q` under pipefail: grep exits at the first match and cmd may die of SIGPIPE
   if [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r "/proc/$pid/cmdline" ]] &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
+    grep -qF -- "$marker" <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"; then
     echo "$pid"
     return 0
   fi
@@ -248,7 +249,10 @@ stop_pid() {
 # listener_pid <port>: pid of the process listening on 127.0.0.1:<port> (empty if unknown)
 listener_pid() {
   command -v ss >/dev/null 2>&1 || return 0
-  ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+  local out
+  # captured first: `ss | grep | head` fails under pipefail when head exits before grep has written all
+  out="$(ss -Hltnp "sport = :$1" 2>/dev/null || true)"
+  if [[ "$out" =~ pid=([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; fi
 }
 
 # owns_port <pid> <port>: fails only when ss shows another process listening on <port>
@@ -263,7 +267,9 @@ port_check() {
   local port="$1" what="$2" var="$3" who=""
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     if command -v ss >/dev/null 2>&1; then
-      who="$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -1 | sed 's/users:(("\([^"]*\)",pid=\([0-9]*\)/ (\1, pid \2)/')"
+      local out re='users:\(\("([^"]*)",pid=([0-9]+)'
+      out="$(ss -Hltnp "sport = :$port" 2>/dev/null || true)"
+      if [[ "$out" =~ $re ]]; then who=" (${BASH_REMATCH[1]}, pid ${BASH_REMATCH[2]})"; fi
     fi
     PORT_ERRORS+=("port $port ($what) is already in use${who}: stop that process or set $var to a free port")
   fi
@@ -327,7 +333,8 @@ ensure_ferretdb_bin() {
     tail_log "$buildlog"
     die "go mod download $FERRETDB_MODULE@$FERRETDB_VERSION failed (log: $buildlog)"
   fi
-  dir="$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -1)"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")"
+  dir="${dir%%$'\n'*}"
   [[ -n "$dir" && -d "$dir" ]] || die "go mod download gave no module directory (log: $buildlog)"
   build="$CACHE_DIR/.ferretdb-$FERRETDB_BUILD.build"
   rm -rf "$build"
@@ -351,7 +358,10 @@ ensure_ferretdb_bin() {
     tail_log "$buildlog"
     die "go build of FerretDB $FERRETDB_VERSION failed (log: $buildlog)"
   fi
-  "$FERRETDB_BIN.tmp" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION" ||
+  local version
+  # captured first: with `--version | grep -q` the binary died of SIGPIPE when grep had exited (issue 15)
+  version="$("$FERRETDB_BIN.tmp" --version 2>/dev/null || true)"
+  grep -qF "version: $FERRETDB_VERSION" <<<"$version" ||
     die "built FerretDB binary does not report version $FERRETDB_VERSION"
   mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
   rm -rf "$build"
