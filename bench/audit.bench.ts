@@ -2,6 +2,7 @@
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
  *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
  *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit] [--others 1]
+ *     [--lag-rounds 20] [--lag-batch 100]
  * 1. Stored events/s through the store path (AuditStore.storeBatch: hash chain, event insert, request record
  *    insert for decided events, chain head) next to raw driver insertMany of the same documents (the events and
  *    the request records) into collections of the same database with the same indexes, same run.
@@ -243,6 +244,47 @@ async function main(): Promise<void> {
     );
     loads['afterPages'] = load();
     console.log('page', result['pageLatencyMs'], result['pageLatencyMsByFilter'], loads['afterPages']);
+
+    // 2b. the store alone, at this size: how long after a decided batch reaches the store its records are served.
+    // --lag-rounds rounds of --lag-batch requests (100 ≈ a tenth of a second at 1,000 requests/s), each stage's batch
+    // stored as its consumer would, then the decided batch timed until the auditor's page query returns its records
+    const lagRounds = arg('lag-rounds', 20);
+    const lagBatch = arg('lag-batch', 100);
+    const lagMs: number[] = [];
+    const decidedStoreMs: number[] = [];
+    for (let r = 0; r < lagRounds; r++) {
+      const at = new Date(base + 86_400_000 + r * 60_000);
+      const chains = Array.from({ length: lagBatch }, (_, k) =>
+        aRequestChain({ userId: `lag-${r}`, requestedAt: new Date(at.getTime() + k) }),
+      );
+      const offset = 1_000_000 + r * lagBatch;
+      const batchOf = (k: 'requested' | 'geolocated' | 'verified' | 'decided') =>
+        chains.map((c, i) => ({ raw: JSON.stringify(c[k]), offset: String(offset + i), headers: {} }));
+      await h.store.storeBatch(Topics.AccessRequested, 9, batchOf('requested'));
+      await h.store.storeBatch(Topics.AccessGeolocated, 9, batchOf('geolocated'));
+      await h.store.storeBatch(Topics.AccessVerified, 9, batchOf('verified'));
+      const decided = batchOf('decided');
+      const started = process.hrtime.bigint();
+      await h.store.storeBatch(Topics.AccessDecided, 9, decided);
+      decidedStoreMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const window = {
+        outcome: 'allow' as const,
+        from: at.toISOString(),
+        to: new Date(at.getTime() + 60_000).toISOString(),
+      };
+      const served = await h.requests.page(buildRequestFilter(window), lagBatch + 1);
+      lagMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (served.length !== lagBatch)
+        throw new Error(`round ${r}: ${served.length} of ${lagBatch} records served`);
+    }
+    result['storeLag'] = {
+      rounds: lagRounds,
+      batch: lagBatch,
+      decidedBatchStoreMs: round(summarize(decidedStoreMs)),
+      decidedToServedMs: round(summarize(lagMs)),
+    };
+    loads['afterLag'] = load();
+    console.log('storeLag', result['storeLag'], loads['afterLag']);
 
     if (!withExport) {
       writeResult(name, result);
