@@ -1,10 +1,11 @@
 /**
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
  *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
- *     [--db-pid <pid of the database server, to sample its RSS during the export too>]
- * 1. Stored events/s through the store path (AuditStore.storeBatch: dedupe lookup, hash chain, event insert,
- *    request projection, chain head) next to raw driver insertMany of the same event documents into a collection
- *    of the same database with the same indexes, same run.
+ *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit] [--others 1]
+ *     [--lag-rounds 20] [--lag-batch 100]
+ * 1. Stored events/s through the store path (AuditStore.storeBatch: hash chain, event insert, request record
+ *    insert for decided events, chain head) next to raw driver insertMany of the same documents (the events and
+ *    the request records) into collections of the same database with the same indexes, same run.
  * 2. Latency of a filtered page (51 records, newest first) over --records stored request records.
  * 3. Export of all --records records through the export writer into a sink, with the process RSS sampled.
  */
@@ -14,15 +15,15 @@ import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { Topics, type TopicName } from '@clearance/contracts';
+import { Topics, type AccessDecidedV1, type TopicName } from '@clearance/contracts';
 import { exportChunks } from '../services/audit/src/api/export.writer';
 import { buildRequestFilter } from '../services/audit/src/api/request-filter.builder';
 import type { AuditEventRecord } from '../services/audit/src/store/audit-event.schema';
 import { planChainBatch } from '../services/audit/src/store/chain-batch.planner';
 import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/hash-chain';
 import { prepare, type StoreMessage, toRecord } from '../services/audit/src/store/audit.store';
-import { buckets } from '../services/audit/src/store/request.projection';
-import type { RequestRecord } from '../services/audit/src/store/request-record.schema';
+import { buckets, recordOfDecision } from '../services/audit/src/store/request.projection';
+import { RequestRecordSchema, type RequestRecord } from '../services/audit/src/store/request-record.schema';
 import { aRequestChain } from '../services/audit/test/audit-event.factory';
 import { openStoreHarness } from '../services/audit/test/audit-store.harness';
 import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';
@@ -112,6 +113,10 @@ async function main(): Promise<void> {
   const records = arg('records', 200_000);
   const queries = arg('queries', 12);
   const dbPid = arg('db-pid', 0);
+  const withExport = arg('export', 1) !== 0;
+  const others = arg('others', 1);
+  const nameAt = process.argv.indexOf('--name');
+  const name = nameAt > 0 ? process.argv[nameAt + 1]! : 'audit';
   const h = await openStoreHarness('audit_bench');
   const load = (): number[] => loadavg().map((l) => Number(l.toFixed(2)));
   const result: Record<string, unknown> = {
@@ -132,9 +137,19 @@ async function main(): Promise<void> {
     await raw.createIndex({ chain: 1, seq: 1 }, { unique: true, name: 'chain_seq' });
     await raw.createIndex({ requestId: 1, time: 1 }, { name: 'request_time' });
     await raw.createIndex({ storedAt: 1 }, { name: 'stored_at' });
+    // the request records the store writes for the decided events: the same documents, indexes as audit_requests
+    const recordDocs = byTopic
+      .get(Topics.AccessDecided)!
+      .map((m) => recordOfDecision(JSON.parse(m.raw) as AccessDecidedV1, new Date()));
+    const rawRecords = h.connection.collection<RequestRecord>('bench_raw_requests');
+    for (const [keys, options] of RequestRecordSchema.indexes())
+      await rawRecords.createIndex(keys as Record<string, 1 | -1>, options as { name?: string });
     let t = process.hrtime.bigint();
     for (let i = 0; i < docs.length; i += batch)
       await raw.insertMany(docs.slice(i, i + batch), { ordered: false });
+    const rawEventSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    for (let i = 0; i < recordDocs.length; i += batch)
+      await rawRecords.insertMany(recordDocs.slice(i, i + batch), { ordered: false });
     const rawSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     console.error(new Date().toISOString(), 'store path');
     t = process.hrtime.bigint();
@@ -151,9 +166,16 @@ async function main(): Promise<void> {
     if (stored !== events) throw new Error(`store path stored ${stored} of ${events} events`);
     result['store'] = {
       events,
+      requestRecords: recordDocs.length,
+      // the same documents the store writes (events and request records), raw driver, same indexes
+      rawInsertManySeconds: Number(rawSeconds.toFixed(2)),
+      storePathSeconds: Number(storeSeconds.toFixed(2)),
       rawInsertManyPerSecond: Math.round(events / rawSeconds),
       storePathPerSecond: Math.round(events / storeSeconds),
       ratio: Number((rawSeconds / storeSeconds).toFixed(3)),
+      // the earlier baseline: the event documents alone
+      rawEventsOnlyPerSecond: Math.round(events / rawEventSeconds),
+      ratioToEventsOnly: Number((rawEventSeconds / storeSeconds).toFixed(3)),
       storePathPerSecondByTopic: perTopic,
     };
     loads['afterStore'] = load();
@@ -180,7 +202,13 @@ async function main(): Promise<void> {
     };
     loads['afterFill'] = load();
     console.log('fill', result['fill'], loads['afterFill']);
+    // the goal's query first: an auditor's page of one outcome over a day (about a tenth of the records at 1M)
     const filters = [
+      (i: number) => ({
+        outcome: OUTCOMES[i % OUTCOMES.length]!,
+        from: new Date(base - 86_400_000 * (2 + (i % 5))).toISOString(),
+        to: new Date(base - 86_400_000 * (1 + (i % 5))).toISOString(),
+      }),
       (i: number) => ({ userId: `user-${(i * 7) % 5000}` }),
       (i: number) => ({
         organizationId: `org-${i % 300}`,
@@ -193,8 +221,14 @@ async function main(): Promise<void> {
     ];
     const latencies: number[] = [];
     const perFilter: Record<string, number[]> = {};
-    for (let i = 0; i < queries; i++) {
-      const f = filters[i % filters.length]!(i);
+    // --queries pages of the goal's filter (outcome + a day), then --others rounds of every other filter
+    const plan = [
+      ...Array.from({ length: queries }, (_, i) => filters[0]!(i)),
+      ...Array.from({ length: others * (filters.length - 1) }, (_, i) =>
+        filters[1 + (i % (filters.length - 1))]!(i),
+      ),
+    ];
+    for (const f of plan) {
       const started = process.hrtime.bigint();
       await h.requests.page(buildRequestFilter(f), 51);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -211,6 +245,51 @@ async function main(): Promise<void> {
     loads['afterPages'] = load();
     console.log('page', result['pageLatencyMs'], result['pageLatencyMsByFilter'], loads['afterPages']);
 
+    // 2b. the store alone, at this size: how long after a decided batch reaches the store its records are served.
+    // --lag-rounds rounds of --lag-batch requests (100 ≈ a tenth of a second at 1,000 requests/s), each stage's batch
+    // stored as its consumer would, then the decided batch timed until the auditor's page query returns its records
+    const lagRounds = arg('lag-rounds', 20);
+    const lagBatch = arg('lag-batch', 100);
+    const lagMs: number[] = [];
+    const decidedStoreMs: number[] = [];
+    for (let r = 0; r < lagRounds; r++) {
+      const at = new Date(base + 86_400_000 + r * 60_000);
+      const chains = Array.from({ length: lagBatch }, (_, k) =>
+        aRequestChain({ userId: `lag-${r}`, requestedAt: new Date(at.getTime() + k) }),
+      );
+      const offset = 1_000_000 + r * lagBatch;
+      const batchOf = (k: 'requested' | 'geolocated' | 'verified' | 'decided') =>
+        chains.map((c, i) => ({ raw: JSON.stringify(c[k]), offset: String(offset + i), headers: {} }));
+      await h.store.storeBatch(Topics.AccessRequested, 9, batchOf('requested'));
+      await h.store.storeBatch(Topics.AccessGeolocated, 9, batchOf('geolocated'));
+      await h.store.storeBatch(Topics.AccessVerified, 9, batchOf('verified'));
+      const decided = batchOf('decided');
+      const started = process.hrtime.bigint();
+      await h.store.storeBatch(Topics.AccessDecided, 9, decided);
+      decidedStoreMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const window = {
+        outcome: 'allow' as const,
+        from: at.toISOString(),
+        to: new Date(at.getTime() + 60_000).toISOString(),
+      };
+      const served = await h.requests.page(buildRequestFilter(window), lagBatch + 1);
+      lagMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (served.length !== lagBatch)
+        throw new Error(`round ${r}: ${served.length} of ${lagBatch} records served`);
+    }
+    result['storeLag'] = {
+      rounds: lagRounds,
+      batch: lagBatch,
+      decidedBatchStoreMs: round(summarize(decidedStoreMs)),
+      decidedToServedMs: round(summarize(lagMs)),
+    };
+    loads['afterLag'] = load();
+    console.log('storeLag', result['storeLag'], loads['afterLag']);
+
+    if (!withExport) {
+      writeResult(name, result);
+      return;
+    }
     // 3. export in constant memory
     let bytes = 0;
     let rows = 0;
@@ -246,7 +325,7 @@ async function main(): Promise<void> {
     };
     loads['afterExport'] = load();
     console.log('export', result['export'], loads['afterExport']);
-    writeResult('audit', result);
+    writeResult(name, result);
   } finally {
     await h.close();
   }

@@ -17,7 +17,11 @@ CACHE_DIR="${CLEARANCE_CACHE_DIR:-$HOME/.cache/clearance}"
 STATE_ROOT="${CLEARANCE_STATE_DIR:-$HOME/.cache/clearance/run}"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
-FERRETDB_HOME="$CACHE_DIR/ferretdb-$FERRETDB_VERSION"
+# patches carried in the FerretDB build (docs/operations.md, "FerretDB: the patch we carry"); the build is cached
+# under a name that includes their hash, so changing a patch rebuilds and never reuses a binary built without it
+FERRETDB_PATCHES=("$SCRIPT_DIR/ferretdb/sqlite-index-pushdown.patch")
+FERRETDB_BUILD="$FERRETDB_VERSION-clearance-$(cat "${FERRETDB_PATCHES[@]}" | sha256sum | cut -c1-12)"
+FERRETDB_HOME="$CACHE_DIR/ferretdb-$FERRETDB_BUILD"
 FERRETDB_BIN="$FERRETDB_HOME/ferretdb"
 KAFKA_READY_TIMEOUT=90
 FERRETDB_READY_TIMEOUT=30
@@ -201,8 +205,9 @@ pid_of() {
   local pidfile="$1" marker="$2" pid
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null || true)"
+  # never `cmd | grep -q` under pipefail: grep exits at the first match and cmd may die of SIGPIPE
   if [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r "/proc/$pid/cmdline" ]] &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
+    grep -qF -- "$marker" <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"; then
     echo "$pid"
     return 0
   fi
@@ -247,7 +252,10 @@ stop_pid() {
 # listener_pid <port>: pid of the process listening on 127.0.0.1:<port> (empty if unknown)
 listener_pid() {
   command -v ss >/dev/null 2>&1 || return 0
-  ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
+  local out
+  # captured first: `ss | grep | head` fails under pipefail when head exits before grep has written all
+  out="$(ss -Hltnp "sport = :$1" 2>/dev/null || true)"
+  if [[ "$out" =~ pid=([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; fi
 }
 
 # owns_port <pid> <port>: fails only when ss shows another process listening on <port>
@@ -262,7 +270,9 @@ port_check() {
   local port="$1" what="$2" var="$3" who=""
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     if command -v ss >/dev/null 2>&1; then
-      who="$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -1 | sed 's/users:(("\([^"]*\)",pid=\([0-9]*\)/ (\1, pid \2)/')"
+      local out re='users:\(\("([^"]*)",pid=([0-9]+)'
+      out="$(ss -Hltnp "sport = :$port" 2>/dev/null || true)"
+      if [[ "$out" =~ $re ]]; then who=" (${BASH_REMATCH[1]}, pid ${BASH_REMATCH[2]})"; fi
     fi
     PORT_ERRORS+=("port $port ($what) is already in use${who}: stop that process or set $var to a free port")
   fi
@@ -311,26 +321,38 @@ ensure_kafka_libs() {
 ensure_ferretdb_bin() {
   [[ -f "$FERRETDB_HOME/.complete" && -x "$FERRETDB_BIN" ]] && return 0
   need go "Go >= 1.24 (https://go.dev/dl or apt-get install golang)"
+  need git "git (applies the patches FerretDB is built with)"
   mkdir -p "$CACHE_DIR"
-  exec 9>"$CACHE_DIR/.ferretdb-$FERRETDB_VERSION.lock"
-  flock -w 600 9 || die "timed out waiting for another build of FerretDB $FERRETDB_VERSION"
+  exec 9>"$CACHE_DIR/.ferretdb-$FERRETDB_BUILD.lock"
+  flock -w 600 9 || die "timed out waiting for another build of FerretDB $FERRETDB_BUILD"
   if [[ -f "$FERRETDB_HOME/.complete" && -x "$FERRETDB_BIN" ]]; then exec 9>&-; return 0; fi
   local t0 json dir build buildlog
   t0=$(now_ms)
-  buildlog="$CACHE_DIR/ferretdb-$FERRETDB_VERSION-build.log"
-  log "building FerretDB $FERRETDB_VERSION from the Go module (first run only, ~1 min)"
+  buildlog="$CACHE_DIR/ferretdb-$FERRETDB_BUILD-build.log"
+  log "building FerretDB $FERRETDB_BUILD from the Go module with our patches (first run only, ~1 min)"
   export GOTOOLCHAIN=local GOWORK=off GOFLAGS='' CGO_ENABLED=0
   if ! json="$(go mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" 2>"$buildlog")"; then
     echo "$json" >>"$buildlog"
     tail_log "$buildlog"
     die "go mod download $FERRETDB_MODULE@$FERRETDB_VERSION failed (log: $buildlog)"
   fi
-  dir="$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -1)"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")"
+  dir="${dir%%$'\n'*}"
   [[ -n "$dir" && -d "$dir" ]] || die "go mod download gave no module directory (log: $buildlog)"
-  build="$CACHE_DIR/.ferretdb-$FERRETDB_VERSION.build"
+  build="$CACHE_DIR/.ferretdb-$FERRETDB_BUILD.build"
   rm -rf "$build"
   cp -R "$dir" "$build"
   chmod -R u+w "$build"
+  local p
+  for p in "${FERRETDB_PATCHES[@]}"; do
+    # no repository around the build copy (a cache dir inside a work tree would make git apply skip paths)
+    if ! (cd "$build" && GIT_CEILING_DIRECTORIES="$CACHE_DIR" git apply -p1 "$p") >>"$buildlog" 2>&1; then
+      tail_log "$buildlog"
+      die "patch $p does not apply to FerretDB $FERRETDB_VERSION (log: $buildlog)"
+    fi
+  done
+  grep -q 'Clearance patch' "$build/internal/backends/sqlite/metadata/metadata.go" ||
+    die "FerretDB patches did not reach the build copy $build (log: $buildlog)"
   # build/version/version.txt is gitignored upstream, so it is missing from the module zip and
   # the binary panics at start without it (FerretDB issue #2982)
   echo "$FERRETDB_VERSION" >"$build/build/version/version.txt"
@@ -339,13 +361,16 @@ ensure_ferretdb_bin() {
     tail_log "$buildlog"
     die "go build of FerretDB $FERRETDB_VERSION failed (log: $buildlog)"
   fi
-  "$FERRETDB_BIN.tmp" --version 2>/dev/null | grep -q "version: $FERRETDB_VERSION" ||
+  local version
+  # captured first: with `--version | grep -q` the binary died of SIGPIPE when grep had exited (issue 15)
+  version="$("$FERRETDB_BIN.tmp" --version 2>/dev/null || true)"
+  grep -qF "version: $FERRETDB_VERSION" <<<"$version" ||
     die "built FerretDB binary does not report version $FERRETDB_VERSION"
   mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
   rm -rf "$build"
-  printf 'ferretdb %s\nbuilt %s with %s\n' "$FERRETDB_VERSION" "$(date -u +%FT%TZ)" "$(go version)" >"$FERRETDB_HOME/.complete"
+  printf 'ferretdb %s\nbuilt %s with %s\n' "$FERRETDB_BUILD" "$(date -u +%FT%TZ)" "$(go version)" >"$FERRETDB_HOME/.complete"
   exec 9>&-
-  log "FerretDB $FERRETDB_VERSION built into $FERRETDB_BIN ($(since "$t0"))"
+  log "FerretDB $FERRETDB_BUILD built into $FERRETDB_BIN ($(since "$t0"))"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -518,7 +543,7 @@ wait_ferret() {
     FERRET_ERROR="port $MONGO_PORT is served by another process (pid $(listener_pid "$MONGO_PORT")), not by our ferretdb (pid $pid)"
     return 1
   fi
-  log "$PROFILE: ferretdb $FERRETDB_VERSION ready on 127.0.0.1:$MONGO_PORT, pid $pid ($(since "$t0"))"
+  log "$PROFILE: ferretdb $FERRETDB_BUILD ready on 127.0.0.1:$MONGO_PORT, pid $pid ($(since "$t0"))"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -665,7 +690,7 @@ cmd_status() {
   if pid="$(ferret_pid)"; then
     rss=$(($(ps -o rss= -p "$pid" 2>/dev/null || echo 0) / 1024))
     if info="$(probe_mongo 3000 2>&1)"; then
-      echo "ferretdb  $PROFILE  running  healthy    127.0.0.1:$MONGO_PORT  pid $pid  rss ${rss}MiB  ferretdb $FERRETDB_VERSION  debug 127.0.0.1:$FERRET_DEBUG_PORT"
+      echo "ferretdb  $PROFILE  running  healthy    127.0.0.1:$MONGO_PORT  pid $pid  rss ${rss}MiB  ferretdb $FERRETDB_BUILD  debug 127.0.0.1:$FERRET_DEBUG_PORT"
     else
       echo "ferretdb  $PROFILE  running  UNHEALTHY  127.0.0.1:$MONGO_PORT  pid $pid  rss ${rss}MiB  $info"; rc=1
     fi

@@ -119,10 +119,14 @@ describe('audit service across a database outage', () => {
     expect(service.running).toBe(true);
 
     infra('start-mongo');
-    await pollUntil(async () => (await countStored()).decided === 50, {
-      timeoutMs: 120_000,
-      what: '50 decided records',
-    });
+    // the topics have consumers of their own: the decided records can be in before the other stages' events
+    await pollUntil(
+      async () => {
+        const n = await countStored();
+        return n.decided === 50 && n.events === 200;
+      },
+      { timeoutMs: 120_000, what: '50 decided records and all 200 events' },
+    );
     expect(await countStored()).toEqual({ events: 200, decided: 50 });
     const api = new AuditApiClient(service.baseUrl, token);
     expect(await api.json('/v1/audit/integrity')).toMatchObject({ ok: true, checkedRecords: 200 });

@@ -87,33 +87,43 @@ describe('AuditStore against the database', () => {
     });
   });
 
-  // FerretDB 1.24 holds a pooled connection per matched document until an update command ends (100 per database):
-  // one command, or several at once, updating ~100 existing records used to wait forever
-  it('updates far more existing records than the database has connections, from partitions at once', async () => {
+  it('writes each request record once, from its decision, with nothing written for the other stages', async () => {
     const partitions = [0, 1, 2];
     const chains = partitions.map(() => Array.from({ length: 120 }, () => aRequestChain({ country: 'DE' })));
-    await Promise.all(
-      partitions.map((p) =>
-        h.store.storeBatch(
-          Topics.AccessRequested,
-          20 + p,
-          chains[p]!.map((c, i) => msg(c.requested, i)),
+    for (const stage of ['requested', 'geolocated', 'verified'] as const)
+      await Promise.all(
+        partitions.map((p) =>
+          h.store.storeBatch(
+            stage === 'requested'
+              ? Topics.AccessRequested
+              : stage === 'geolocated'
+                ? Topics.AccessGeolocated
+                : Topics.AccessVerified,
+            20 + p,
+            chains[p]!.map((c, i) => msg(c[stage], i)),
+          ),
         ),
-      ),
-    );
-    const sut = await Promise.all(
-      partitions.map((p) =>
-        h.store.storeBatch(
-          Topics.AccessGeolocated,
-          20 + p,
-          chains[p]!.map((c, i) => msg(c.geolocated, i)),
+      );
+    const ids = chains.flat().map((c) => c.requested.requestId);
+    const records = h.connection.collection('audit_requests');
+    expect(await records.countDocuments({ _id: { $in: ids as never[] } })).toBe(0);
+    const decide = () =>
+      Promise.all(
+        partitions.map((p) =>
+          h.store.storeBatch(
+            Topics.AccessDecided,
+            20 + p,
+            chains[p]!.map((c, i) => msg(c.decided, i)),
+          ),
         ),
-      ),
-    );
-    expect(sut).toEqual(partitions.map(() => ({ stored: 120, duplicates: 0, quarantined: 0 })));
-    const records = await Promise.all(chains.flat().map((c) => h.requests.findById(c.requested.requestId)));
+      );
+    expect(await decide()).toEqual(partitions.map(() => ({ stored: 120, duplicates: 0, quarantined: 0 })));
+    // the same batches again (a redelivery after a crash before the commit): every event a duplicate, no error
+    expect(await decide()).toEqual(partitions.map(() => ({ stored: 0, duplicates: 120, quarantined: 0 })));
+    const stored = await Promise.all(ids.map((id) => h.requests.findById(id)));
     expect(
-      records.filter((r) => r?.country === 'DE' && r.stages?.requested && r.stages.geolocated),
+      stored.filter((r) => r?.country === 'DE' && r.outcome === 'allow' && r.timestamps?.geolocatedAt),
     ).toHaveLength(360);
+    expect(await records.countDocuments({ _id: { $in: ids as never[] } })).toBe(360);
   });
 });

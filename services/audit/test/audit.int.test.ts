@@ -56,9 +56,7 @@ describe('audit service', () => {
     return pollUntil(
       async () => {
         const r = await db.collection('audit_requests').findOne({ _id: requestId as never });
-        return r && r['outcome'] && r['country'] && r['verificationLevel'] && r['stages']?.['requested']
-          ? r
-          : undefined;
+        return r && r['outcome'] && r['country'] && r['verificationLevel'] ? r : undefined;
       },
       { timeoutMs: 60_000, what: `record of ${requestId}` },
     );
@@ -127,7 +125,7 @@ describe('audit service', () => {
     const a = await decidedRecord(inOrder.requested.requestId);
     const b = await decidedRecord(reversed.requested.requestId);
     const comparable = (r: Record<string, unknown>) => {
-      const { _id: _i, userId: _u, stages: _s, updatedAt: _t, ...rest } = r;
+      const { _id: _i, userId: _u, decisionEventId: _d, storedAt: _t, ...rest } = r;
       return rest;
     };
     expect(comparable(b)).toEqual(comparable(a));
@@ -297,25 +295,38 @@ describe('audit service', () => {
     ]);
   });
 
-  it('stores dead letters and marks the request they name', async () => {
-    const c = await publishChain({ userId: `dl-${run}` });
-    const dl = aDeadLetter({ requestId: c.requested.requestId });
+  it('stores dead letters, and finds a request without a decision from its events', async () => {
+    const stuck = aRequestChain({ userId: `dl-${run}` });
+    await kafka.produce(prefix, Topics.AccessRequested, [stuck.requested]);
+    await kafka.produce(prefix, Topics.AccessGeolocated, [stuck.geolocated]);
+    const dl = aDeadLetter({ requestId: stuck.requested.requestId });
     await kafka.produce(prefix, Topics.DeadLetter, [dl]);
-    await pollUntil(
-      async () =>
-        (await db
-          .collection('audit_requests')
-          .findOne({ _id: c.requested.requestId as never, deadLetterKinds: 'schema-violation' })) ??
-        undefined,
-      {
-        what: 'dead letter on the record',
+    type Timeline = { record: unknown; events: { topic: string; eventId: string }[]; explanation: unknown };
+    const sut = await pollUntil(
+      async () => {
+        const res = await api.get(`/v1/audit/requests/${stuck.requested.requestId}`);
+        const t = res.status === 200 ? (res.body as Timeline) : undefined;
+        return t && t.events.length === 3 ? t : undefined;
       },
+      { timeoutMs: 60_000, what: 'the timeline of a request without a decision' },
+    );
+    expect(sut.record).toBeNull();
+    expect(sut.explanation).toBeNull();
+    expect(sut.events.map((e) => [e.topic, e.eventId]).sort()).toEqual(
+      [
+        [Topics.AccessRequested, stuck.requested.eventId],
+        [Topics.AccessGeolocated, stuck.geolocated.eventId],
+        [Topics.DeadLetter, dl.eventId],
+      ].sort(),
     );
     expect(
       await db
         .collection('audit_events')
         .countDocuments({ _id: dl.eventId as never, topic: Topics.DeadLetter }),
     ).toBe(1);
+    expect(
+      await db.collection('audit_requests').countDocuments({ _id: stuck.requested.requestId as never }),
+    ).toBe(0);
   });
 
   it('refuses query parameters that try to smuggle MongoDB operators', async () => {

@@ -48,7 +48,7 @@ describe(buildRequestFilter.name, () => {
       { time, requestId: 'r9' },
     );
     expect(withoutSymbols(sut)).toEqual({
-      time: { $gte: new Date('2026-11-01T00:00:00Z'), $lt: new Date('2026-12-01T00:00:00Z') },
+      time: { $gte: new Date('2026-11-01T00:00:00Z'), $lt: new Date('2026-12-01T00:00:00Z'), $lte: time },
       $or: [{ time: { $lt: time } }, { time, _id: { $lt: 'r9' } }],
     });
   });
@@ -61,7 +61,7 @@ describe(buildRequestFilter.name, () => {
     const sut = withoutSymbols(sanitizeFilter(filter));
     expect(sut).toEqual({
       userId: 'u1',
-      time: { $gte: new Date('2026-11-01T00:00:00Z') },
+      time: { $gte: new Date('2026-11-01T00:00:00Z'), $lte: new Date(0) },
       $or: [{ time: { $lt: new Date(0) } }, { time: new Date(0), _id: { $lt: 'r' } }],
     });
   });

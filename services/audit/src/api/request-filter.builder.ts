@@ -58,6 +58,9 @@ export function buildRequestFilter(q: RequestFilterDto, cursor?: PageCursor): Fi
   if (q.to !== undefined) time['$lt'] = new Date(q.to);
   if (time['$gte'] && time['$lt'] && time['$gte'] >= time['$lt'])
     throw new BadRequestException('from must be before to');
+  // implied by the cursor's $or, but a plain bound on the sort key is what starts the index scan at the cursor
+  // (MongoDB's bounds; FerretDB's patched SQLite range, docs/operations.md) instead of at the newest record
+  if (cursor) time['$lte'] = cursor.time;
   if (Object.keys(time).length > 0) filter['time'] = mongoose.trusted(time);
   if (cursor) {
     filter['$or'] = [

@@ -1,5 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { CloudEventHeaders, EventTypes, type TopicName } from '@clearance/contracts';
+import {
+  CloudEventHeaders,
+  EventTypes,
+  Topics,
+  type AccessDecidedV1,
+  type TopicName,
+} from '@clearance/contracts';
 import { AuditEventRepository, StoreWriteError } from './audit-event.repository';
 import type { AuditEventRecord } from './audit-event.schema';
 import { planChainBatch, type ChainBatchPlan } from './chain-batch.planner';
@@ -7,7 +13,8 @@ import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from '
 import { QuarantineRepository } from './quarantine.repository';
 import type { QuarantineRecord } from './quarantine.schema';
 import { RequestRecordRepository } from './request-record.repository';
-import { projectEvent, type ProjectionUpdate } from './request.projection';
+import type { RequestRecord } from './request-record.schema';
+import { recordOfDecision } from './request.projection';
 
 /** A consumed message as the transport hands it over. */
 export interface StoreMessage {
@@ -20,6 +27,7 @@ export interface StoreMessage {
 
 export interface StoreResult {
   stored: number;
+  /** Events of the batch that were stored already (or twice in it): counted, never an error. */
   duplicates: number;
   quarantined: number;
 }
@@ -34,9 +42,10 @@ interface Prepared {
 }
 
 /**
- * The store path of the consumer: one topic partition's batch in, every event stored once and linked into the
- * partition's hash chain, the request records updated. Resolves only when all of it is written; a throw means
- * "retry the batch" and nothing may be committed.
+ * The store path of the consumer, insert-only: one topic partition's batch in, every event inserted once and
+ * linked into the partition's hash chain, a decided batch's request records inserted once, the chain head moved
+ * once. Nothing is updated per event. Resolves only when all of it is written; a throw means "retry the batch" and
+ * nothing may be committed.
  */
 @Injectable()
 export class AuditStore {
@@ -65,64 +74,12 @@ export class AuditStore {
     }
     prepared.sort((a, b) => a.material.seq - b.material.seq);
 
-    let plan: ChainBatchPlan = { inserts: [], repairs: [], duplicates: [] };
-    if (prepared.length > 0) {
-      const materials = prepared.map((p) => p.material);
-      const predecessor = await this.predecessorHash(chain, materials[0]!.seq);
-      // optimistic: link as if nothing were stored yet, which is the case but after a crash or a redelivery;
-      // the id collisions of the insert then say what was stored, and the batch is linked again knowing it
-      plan = planChainBatch(this.hashChain, chain, predecessor, materials, new Map());
-      const records = plan.inserts.map((i) => toRecord(chain, i.material, i.link, now));
-      const collided = new Set(await this.events.insert(records));
-      if (collided.size > 0) {
-        const stored = await this.events.findLinks([...collided]);
-        const foreign = [...collided].filter((id) => !stored.has(id));
-        // the (chain, seq) is taken by another event id: not something a retry changes by itself
-        if (foreign.length > 0)
-          throw new StoreWriteError(`${chain}: offsets already hold other events (${foreign.length})`);
-        const existing = new Map(stored);
-        for (const r of records)
-          if (!collided.has(r._id))
-            existing.set(r._id, { chain, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
-        const inserted = plan.inserts.length - collided.size;
-        plan = planChainBatch(this.hashChain, chain, predecessor, materials, existing);
-        if (plan.inserts.length > 0)
-          throw new StoreWriteError(`${chain}: relinking left ${plan.inserts.length} record(s) unstored`);
-        plan.stored = inserted;
-        if (plan.repairs.length > 0) {
-          this.logger.warn(
-            { chain, repairs: plan.repairs.length, duplicates: plan.duplicates.length },
-            'relinking around stored events',
-          );
-          await this.events.relink(plan.repairs);
-        }
-      }
-    }
-
-    // every distinct event is projected, stored now or before: the updates are idempotent, and a writer that
-    // crashed between its insert and its projection is made whole by whoever sees the event next
-    const projected = new Set<string>();
-    const updates: ProjectionUpdate[] = [];
-    for (const p of prepared) {
-      if (projected.has(p.material.eventId)) continue;
-      projected.add(p.material.eventId);
-      try {
-        const u = projectEvent(topic, p.event, now);
-        if (u) updates.push(u);
-      } catch (err) {
-        // stored and chained, but its request record cannot be built from it: keep a note, do not block the partition
-        quarantined.push(
-          quarantineRecord(
-            topic,
-            partition,
-            { ...p, raw: p.material.raw, offset: String(p.material.seq), headers: {} },
-            `projection failed: ${(err as Error).message}`,
-            now,
-          ),
-        );
-      }
-    }
-    await this.requests.apply(updates);
+    // the request records (decided topic only) do not depend on the chain: written beside the events
+    const records =
+      topic === Topics.AccessDecided ? this.decisionRecords(topic, partition, prepared, now) : [];
+    const plan = await this.storeEvents(chain, prepared, now);
+    await this.requests.insert(records.flatMap((r) => ('record' in r ? [r.record] : [])));
+    for (const r of records) if ('quarantine' in r) quarantined.push(r.quarantine);
     if (quarantined.length > 0) {
       this.logger.warn(
         { chain, quarantined: quarantined.length, reason: quarantined[0]!.reason },
@@ -131,11 +88,82 @@ export class AuditStore {
       await this.quarantine.add(quarantined);
     }
     if (plan.head) await this.events.advanceHead(chain, plan.head, now);
-    return {
-      stored: plan.stored ?? plan.inserts.length,
-      duplicates: plan.duplicates.length,
-      quarantined: quarantined.length,
-    };
+    const stored = plan.stored ?? plan.inserts.length;
+    // every delivered event that was not new: redelivered at its own offset, under another one, or twice in the batch
+    return { stored, duplicates: prepared.length - stored, quarantined: quarantined.length };
+  }
+
+  /**
+   * Inserts the batch's events linked into the chain: one unordered insert in the usual case. Only when ids collide
+   * (a redelivery, a crashed batch delivered again) are the stored links read and the batch linked again.
+   */
+  private async storeEvents(
+    chain: string,
+    prepared: readonly Prepared[],
+    now: Date,
+  ): Promise<ChainBatchPlan> {
+    if (prepared.length === 0) return { inserts: [], repairs: [], duplicates: [] };
+    const materials = prepared.map((p) => p.material);
+    const predecessor = await this.predecessorHash(chain, materials[0]!.seq);
+    // optimistic: link as if nothing were stored yet, which is the case but after a crash or a redelivery;
+    // the id collisions of the insert then say what was stored, and the batch is linked again knowing it
+    let plan = planChainBatch(this.hashChain, chain, predecessor, materials, new Map());
+    const records = plan.inserts.map((i) => toRecord(chain, i.material, i.link, now));
+    const collided = new Set(await this.events.insert(records));
+    if (collided.size === 0) return plan;
+    const stored = await this.events.findLinks([...collided]);
+    const foreign = [...collided].filter((id) => !stored.has(id));
+    // the (chain, seq) is taken by another event id: not something a retry changes by itself
+    if (foreign.length > 0)
+      throw new StoreWriteError(`${chain}: offsets already hold other events (${foreign.length})`);
+    const existing = new Map(stored);
+    for (const r of records)
+      if (!collided.has(r._id))
+        existing.set(r._id, { chain, seq: r.seq, prevHash: r.prevHash, hash: r.hash });
+    const inserted = plan.inserts.length - collided.size;
+    plan = planChainBatch(this.hashChain, chain, predecessor, materials, existing);
+    if (plan.inserts.length > 0)
+      throw new StoreWriteError(`${chain}: relinking left ${plan.inserts.length} record(s) unstored`);
+    plan.stored = inserted;
+    if (plan.repairs.length > 0) {
+      this.logger.warn(
+        { chain, repairs: plan.repairs.length, duplicates: plan.duplicates.length },
+        'relinking around stored events',
+      );
+      await this.events.relink(plan.repairs);
+    }
+    return plan;
+  }
+
+  /** One request record per distinct decided event; an event that cannot become one is noted, not blocking. */
+  private decisionRecords(
+    topic: TopicName,
+    partition: number,
+    prepared: readonly Prepared[],
+    now: Date,
+  ): ({ record: RequestRecord } | { quarantine: QuarantineRecord })[] {
+    const seen = new Set<string>();
+    const out: ({ record: RequestRecord } | { quarantine: QuarantineRecord })[] = [];
+    for (const p of prepared) {
+      if (seen.has(p.material.eventId)) continue;
+      seen.add(p.material.eventId);
+      try {
+        out.push({ record: recordOfDecision(p.event as unknown as AccessDecidedV1, now) });
+      } catch (err) {
+        // stored and chained, but no request record can be built from it: keep a note, do not block the partition
+        const m = { raw: p.material.raw, offset: String(p.material.seq), headers: {} };
+        out.push({
+          quarantine: quarantineRecord(
+            topic,
+            partition,
+            m,
+            `request record failed: ${(err as Error).message}`,
+            now,
+          ),
+        });
+      }
+    }
+    return out;
   }
 
   /** The hash of the record stored before `seq`: the chain head in the usual case (the batch after the last one). */
@@ -143,6 +171,8 @@ export class AuditStore {
     const head = await this.events.head(chain);
     // a head below the batch is its predecessor: a batch is committed only after its head was advanced
     if (head && head.seq < seq) return head.hash;
+    // nothing can be stored below a partition's first offset: no lookup (on FerretDB one would read the collection)
+    if (seq === 0) return GENESIS_HASH;
     return (await this.events.predecessor(chain, seq))?.hash ?? GENESIS_HASH;
   }
 }

@@ -2,10 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, PipelineStage } from 'mongoose';
 import { driverCollection, tolerateDuplicates } from './audit-event.repository';
-import { limitedBulkWrite } from './bulk-update.limiter';
-import { createdRecord, type ProjectionUpdate } from './request.projection';
 import type { RequestRecord } from './request-record.schema';
-import { KeyedLock } from './keyed.lock';
 import { ensureModelIndexes } from './model.indexes';
 
 export const REQUEST_RECORD_MODEL = 'RequestRecord';
@@ -16,51 +13,22 @@ export interface StatsRow {
   count: number;
 }
 
-/** The per-request projection: written by upserts only, read by the auditor API. */
+/** The per-request records: inserted once each (from the decision), never updated; read by the auditor API. */
 @Injectable()
 export class RequestRecordRepository {
-  // FerretDB 1.24 applies an update as read-modify-write of the whole document, so two concurrent updates of one
-  // request lose fields; MongoDB's are atomic. One writer per request at a time keeps both right.
-  private readonly lock = new KeyedLock();
-
   constructor(@InjectModel(REQUEST_RECORD_MODEL) private readonly records: Model<RequestRecord>) {}
 
   async ensureIndexes(): Promise<void> {
     await ensureModelIndexes(this.records);
   }
 
-  /**
-   * Applies projection updates: a request's first stage inserts its record, every other update (and a first stage
-   * whose record exists already) is an upsert; an upsert that lost a race with a concurrent one is retried.
-   */
-  async apply(updates: readonly ProjectionUpdate[]): Promise<void> {
-    if (updates.length === 0) return;
-    await this.lock.run(
-      updates.map((u) => u.requestId),
-      () => this.applyUnlocked(updates),
+  /** Inserts records (unordered); returns how many were stored already (a redelivered decision). */
+  async insert(records: readonly RequestRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    const taken = await tolerateDuplicates(() =>
+      driverCollection(this.records).insertMany([...records], { ordered: false }),
     );
-  }
-
-  private async applyUnlocked(updates: readonly ProjectionUpdate[]): Promise<void> {
-    // inserting is cheap on both databases, while FerretDB 1.24 (SQLite) finds the document of every update by
-    // scanning the collection (its _id lookups do not match its _id index): update only what exists already
-    const fresh = updates.filter((u) => u.likelyNew);
-    let pending = updates.filter((u) => !u.likelyNew);
-    if (fresh.length > 0) {
-      const taken = await tolerateDuplicates(() =>
-        driverCollection(this.records).insertMany(fresh.map(createdRecord), { ordered: false }),
-      );
-      pending = [...pending, ...taken.map((i) => fresh[i]!)];
-    }
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      const ops = pending.map((u) => ({
-        updateOne: { filter: { _id: u.requestId }, update: u.update, upsert: true },
-      }));
-      const collided = await limitedBulkWrite(driverCollection(this.records), ops, tolerateDuplicates);
-      if (collided.length > 0 && attempt >= 3)
-        throw new Error(`request upserts kept colliding (${collided.length})`);
-      pending = collided.map((i) => pending[i]!);
-    }
+    return taken.length;
   }
 
   async findById(requestId: string): Promise<RequestRecord | null> {

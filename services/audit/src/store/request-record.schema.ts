@@ -2,12 +2,10 @@ import { Schema } from 'mongoose';
 
 export const AUDIT_REQUESTS_COLLECTION = 'audit_requests';
 
-export const PIPELINE_STAGES = ['requested', 'geolocated', 'verified', 'decided'] as const;
-export type PipelineStage = (typeof PIPELINE_STAGES)[number];
-
 /**
- * The per-request projection the auditors query: flat, indexed fields gathered from the events of one request.
- * Built only by per-field upserts (see request.projection.ts), so it can always be rebuilt from audit_events.
+ * The per-request record the auditors query: flat, indexed fields taken from the request's decided event, which
+ * carries every section (request.projection.ts). Inserted once, never updated; it can always be rebuilt from
+ * audit_events.
  */
 export interface RequestRecord {
   _id: string;
@@ -46,10 +44,9 @@ export interface RequestRecord {
   decidedAt?: Date;
   timestamps?: { requestedAt?: Date; geolocatedAt?: Date; verifiedAt?: Date; decidedAt?: Date };
   latency?: { geolocationMs?: number; verificationMs?: number; decisionMs?: number; totalMs?: number };
-  /** Event id seen per stage. */
-  stages?: Partial<Record<PipelineStage, string>>;
-  deadLetterKinds?: string[];
-  updatedAt?: Date;
+  /** The event id of the decision the record was built from (always stored; optional for test fixtures). */
+  decisionEventId?: string;
+  storedAt?: Date;
 }
 
 export const RequestRecordSchema = new Schema<RequestRecord>(
@@ -88,9 +85,8 @@ export const RequestRecordSchema = new Schema<RequestRecord>(
     decidedAt: Date,
     timestamps: { requestedAt: Date, geolocatedAt: Date, verifiedAt: Date, decidedAt: Date },
     latency: { geolocationMs: Number, verificationMs: Number, decisionMs: Number, totalMs: Number },
-    stages: { requested: String, geolocated: String, verified: String, decided: String },
-    deadLetterKinds: [String],
-    updatedAt: Date,
+    decisionEventId: { type: String, required: true },
+    storedAt: { type: Date, required: true },
   },
   {
     collection: AUDIT_REQUESTS_COLLECTION,

@@ -1,128 +1,66 @@
-import { Topics, type TopicName } from '@clearance/contracts';
-import { aDeadLetter, aRequestChain } from '../../test/audit-event.factory';
-import { createdRecord, projectEvent, type ProjectionUpdate } from './request.projection';
+import { aRequestChain } from '../../test/audit-event.factory';
+import { buckets, recordOfDecision } from './request.projection';
 
-/** MongoDB's semantics of the operators the projection uses, on a plain object. */
-function apply(record: Record<string, unknown>, { update }: ProjectionUpdate): Record<string, unknown> {
-  const out = structuredClone(record);
-  for (const [path, v] of Object.entries(update.$set ?? {})) {
-    const keys = path.split('.');
-    let at = out;
-    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
-    at[keys[keys.length - 1]!] = v;
-  }
-  for (const [k, v] of Object.entries(update.$min))
-    if (out[k] === undefined || (v as Date) < (out[k] as Date)) out[k] = v;
-  for (const [k, v] of Object.entries(update.$max))
-    if (out[k] === undefined || (v as Date) > (out[k] as Date)) out[k] = v;
-  for (const [k, v] of Object.entries(update.$addToSet ?? {})) {
-    const arr = (out[k] ??= []) as unknown[];
-    if (!arr.includes(v)) arr.push(v);
-  }
-  return out;
-}
-
-function project(events: [TopicName, unknown][]): Record<string, unknown> {
+describe(recordOfDecision.name, () => {
   const storedAt = new Date('2026-11-27T03:00:00.000Z');
-  return events.reduce(
-    (rec, [topic, e]) => apply(rec, projectEvent(topic, e, storedAt)!),
-    {} as Record<string, unknown>,
-  );
-}
-
-describe(projectEvent.name, () => {
   const c = aRequestChain({
     organizationId: 'org-1',
     country: 'US',
     outcome: 'deny',
     reasons: ['NET_VPN', 'GEO_NOT_DOMESTIC'],
   });
-  const inOrder: [TopicName, unknown][] = [
-    [Topics.AccessRequested, c.requested],
-    [Topics.AccessGeolocated, c.geolocated],
-    [Topics.AccessVerified, c.verified],
-    [Topics.AccessDecided, c.decided],
-  ];
 
-  it('gathers subject, address, country, model, outcome, reasons, policy and stage times', () => {
-    const sut = project(inOrder);
+  it('takes subject, address, country, model, outcome, reasons, policy and stage times from the decision', () => {
+    const sut = recordOfDecision(c.decided, storedAt);
     expect(sut).toMatchObject({
+      _id: c.requested.requestId,
       userId: 'user-1',
       organizationId: 'org-1',
       ip: '203.0.113.7',
       country: 'US',
       model: 'frontier-1',
+      geoStatus: 'ok',
+      anonymizers: [],
       outcome: 'deny',
       reasons: ['NET_VPN', 'GEO_NOT_DOMESTIC'],
+      policyId: 'default',
       policyVersion: '2026.11.1',
       verificationLevel: 'entity-approved',
       screeningStatus: 'clear',
       time: new Date(c.requested.timestamps.requestedAt),
       hour: '2026-11-27T02',
       day: '2026-11-27',
-      stages: { requested: c.requested.eventId, decided: c.decided.eventId },
       latency: { totalMs: 12 },
+      decisionEventId: c.decided.eventId,
+      storedAt,
     });
-    expect((sut['timestamps'] as Record<string, Date>)['geolocatedAt']).toEqual(
-      new Date(c.geolocated.timestamps.geolocatedAt!),
+    expect(sut.timestamps).toEqual({
+      requestedAt: new Date(c.decided.timestamps.requestedAt),
+      geolocatedAt: new Date(c.decided.timestamps.geolocatedAt!),
+      verifiedAt: new Date(c.decided.timestamps.verifiedAt!),
+      decidedAt: new Date(c.decided.timestamps.decidedAt!),
+    });
+  });
+
+  it('leaves out what the decision does not carry instead of storing undefined', () => {
+    const sut = recordOfDecision(c.decided, storedAt);
+    expect(Object.values(sut).includes(undefined)).toBe(false);
+    expect('claimedCountry' in sut).toBe(false);
+    expect('shadowOutcome' in sut).toBe(false);
+  });
+
+  it('is the same record however often the decision is delivered', () => {
+    expect(recordOfDecision(c.decided, storedAt)).toEqual(
+      recordOfDecision(structuredClone(c.decided), storedAt),
     );
-  });
-
-  it('gives the same record in every arrival order and with redeliveries', () => {
-    const expected = project(inOrder);
-    const reversed = [...inOrder].reverse();
-    const decidedFirstTwice: [TopicName, unknown][] = [
-      inOrder[3]!,
-      inOrder[0]!,
-      inOrder[3]!,
-      inOrder[2]!,
-      inOrder[1]!,
-      inOrder[0]!,
-    ];
-    expect(project(reversed)).toEqual(expected);
-    expect(project(decidedFirstTwice)).toEqual(expected);
-  });
-
-  it('keeps the request time when a dead letter about the request arrives first', () => {
-    const dl = aDeadLetter({ requestId: c.requested.requestId, time: '2026-11-27T02:30:00.000Z' });
-    const sut = project([
-      [Topics.DeadLetter, dl],
-      [Topics.AccessRequested, c.requested],
-    ]);
-    expect(sut).toMatchObject({
-      time: new Date(c.requested.timestamps.requestedAt),
-      deadLetterKinds: ['schema-violation'],
-    });
-  });
-
-  it('does not project a dead letter that names no request', () => {
-    expect(projectEvent(Topics.DeadLetter, aDeadLetter(), new Date())).toBeUndefined();
   });
 });
 
-describe(createdRecord.name, () => {
-  const storedAt = new Date('2026-11-27T03:00:00.000Z');
-
-  it.each([
-    [Topics.AccessRequested, 'requested'],
-    [Topics.AccessDecided, 'decided'],
-  ] as const)('is the record the upsert of a %s event creates', (topic, stage) => {
-    const c = aRequestChain();
-    const u = projectEvent(topic, c[stage], storedAt)!;
-    const sut = createdRecord(u);
-    expect(sut).toEqual({ _id: c.requested.requestId, ...apply({}, u) });
-  });
-
-  it('starts the dead-letter kinds of a new record with the one seen', () => {
-    const dl = aDeadLetter({ requestId: 'req-1' });
-    const sut = createdRecord(projectEvent(Topics.DeadLetter, dl, storedAt)!);
-    expect(sut).toEqual({ _id: 'req-1', ...apply({}, projectEvent(Topics.DeadLetter, dl, storedAt)!) });
-    expect(sut.deadLetterKinds).toEqual([dl.kind]);
-  });
-
-  it('is tried first only for the first stage of a request', () => {
-    const c = aRequestChain();
-    expect(projectEvent(Topics.AccessRequested, c.requested, storedAt)!.likelyNew).toBe(true);
-    expect(projectEvent(Topics.AccessVerified, c.verified, storedAt)!.likelyNew).toBe(false);
+describe(buckets.name, () => {
+  it('names the UTC hour and day', () => {
+    expect(buckets(new Date('2026-12-31T23:59:59.999Z'))).toEqual({
+      hour: '2026-12-31T23',
+      day: '2026-12-31',
+    });
   });
 });
