@@ -63,13 +63,10 @@ describe('auditor console in a browser', () => {
       },
       { prefer: 'wait=10' },
     );
-    const answer = (await res.json()) as {
-      requestId: string;
-      status: string;
-      decision?: { outcome: string };
-    };
-    expect({ status: res.status, decided: answer.status }).toEqual({ status: 200, decided: 'decided' });
-    await pipeline.auditTimeline(
+    const answer = (await res.json()) as { requestId: string; status: string };
+    // a loaded machine may answer 202 (not decided within the wait): the audit record is what the console shows
+    expect([200, 202]).toContain(res.status);
+    const audit = await pipeline.auditTimeline(
       answer.requestId,
       (t: AuditTimeline) =>
         t.record?.outcome !== undefined &&
@@ -79,7 +76,7 @@ describe('auditor console in a browser', () => {
       // the audit consumer's first fetch of new topics can take minutes on a loaded machine
       240_000,
     );
-    return { requestId: answer.requestId, outcome: answer.decision!.outcome };
+    return { requestId: answer.requestId, outcome: String(audit.record!.outcome) };
   }
 
   async function signIn(p: Page, token = credentials.auditorToken): Promise<void> {
