@@ -444,6 +444,7 @@ function main(): void {
   });
   byId('clear-filter').addEventListener('click', () => {
     setUrlFilter({});
+    show(byId('timeline'), false);
     readFilterIntoForm();
     void showView(currentView());
   });
