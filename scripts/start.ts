@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   verification  http://127.0.0.1:${DEFAULT_PORTS.verification}   admin token: ${DEV.adminToken}
   decision      http://127.0.0.1:${DEFAULT_PORTS.decision}
   audit         http://127.0.0.1:${DEFAULT_PORTS.audit}   auditor token: ${DEV.auditorToken}
+  console       http://127.0.0.1:${DEFAULT_PORTS.audit}/console   (sign in with the auditor token above)
 
   Ask for a decision (waits up to 5 s for it):
     curl -s http://127.0.0.1:${DEFAULT_PORTS.ingest}/v1/access-requests \\

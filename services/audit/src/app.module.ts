@@ -9,6 +9,7 @@ import { AuditorGuard } from './api/auditor.guard';
 import { AuditorQueryInterceptor } from './api/auditor-query.interceptor';
 import { AuditorTokens, parseAuditorTokens } from './api/auditor.tokens';
 import { AuditEnv } from './audit.env';
+import { ConsoleModule } from './console/console.module';
 import { AuditHandler } from './consumer/audit.handler';
 import { AUDIT_EVENT_MODEL, AuditEventRepository, CHAIN_HEAD_MODEL } from './store/audit-event.repository';
 import { AuditEventSchema } from './store/audit-event.schema';
@@ -46,6 +47,7 @@ function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
       { name: QUARANTINE_MODEL, schema: QuarantineSchema },
       { name: AUDITOR_QUERY_MODEL, schema: AuditorQuerySchema },
     ]),
+    ConsoleModule,
   ],
   controllers: [AuditHandler, AuditController],
   providers: [

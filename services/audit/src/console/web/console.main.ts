@@ -1,0 +1,481 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import { ApiError, AuditorApi, type RequestRow, session } from './console.api';
+import { destroyCharts, drawOverTime, drawTop, numbersTable } from './console.charts';
+import { byId, clear, h, show } from './console.dom';
+import { describeEvent, explainTimeline, reasonsOf, type Section, type Timeline } from './console.explain';
+import { FILTER_FIELDS, type Filter, filterFromQuery, filterToQuery } from './console.filters';
+import { integrityWindows, overTime, top } from './console.overview';
+
+type View = 'search' | 'overview' | 'integrity';
+const VIEWS: View[] = ['search', 'overview', 'integrity'];
+const OUTCOMES = ['allow', 'deny', 'challenge'];
+const INTEGRITY_WINDOWS = 10;
+
+let api: AuditorApi | undefined;
+/** Cursors of the pages seen so far: `pages[i]` opens page i + 1 (page 1 has none). */
+let pages: (string | undefined)[] = [undefined];
+let pageIndex = 0;
+let nextCursor: string | undefined;
+let renderSeq = 0;
+
+// --- sign-in ------------------------------------------------------------------------------------------------
+
+function signedOut(message?: string): void {
+  session.signOut();
+  api = undefined;
+  clear(byId('results-body'));
+  clear(byId('timeline'));
+  clear(byId('integrity-result'));
+  byId('integrity-status').textContent = '';
+  destroyCharts();
+  show(byId('app'), false);
+  show(byId('nav'), false);
+  show(byId('sign-in-view'), true);
+  const err = byId('sign-in-error');
+  err.textContent = message ?? '';
+  show(err, Boolean(message));
+  byId<HTMLInputElement>('token').focus();
+}
+
+async function signIn(token: string): Promise<void> {
+  const candidate = new AuditorApi(token);
+  const err = byId('sign-in-error');
+  try {
+    await candidate.page({}, undefined, 1);
+  } catch (e) {
+    err.textContent = e instanceof ApiError ? e.message : `The audit service did not answer: ${String(e)}`;
+    show(err, true);
+    return;
+  }
+  session.signIn(token);
+  byId<HTMLInputElement>('token').value = '';
+  signedIn(candidate);
+}
+
+function signedIn(client: AuditorApi): void {
+  api = client;
+  show(byId('sign-in-view'), false);
+  show(byId('sign-in-error'), false);
+  show(byId('app'), true);
+  show(byId('nav'), true);
+  byId('who').textContent = 'signed in';
+  readFilterIntoForm();
+  void showView(currentView());
+}
+
+/** Every call goes through here: a refused token ends the session, other errors are shown above the view. */
+async function call<T>(work: (client: AuditorApi) => Promise<T>): Promise<T | undefined> {
+  if (!api) return undefined;
+  const err = byId('app-error');
+  try {
+    const result = await work(api);
+    show(err, false);
+    return result;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      signedOut(e.message);
+      return undefined;
+    }
+    err.textContent = e instanceof ApiError ? e.message : `The audit service did not answer: ${String(e)}`;
+    show(err, true);
+    return undefined;
+  }
+}
+
+// --- filter (the only thing in the URL) ----------------------------------------------------------------------
+
+function buildFilterForm(): void {
+  const form = byId<HTMLFormElement>('filter-form');
+  for (const f of FILTER_FIELDS) {
+    const id = `f-${f.name}`;
+    const input =
+      f.name === 'outcome'
+        ? h(
+            'select',
+            { id, name: f.name },
+            h('option', { value: '' }, 'any'),
+            ...OUTCOMES.map((o) => h('option', { value: o }, o)),
+          )
+        : h('input', {
+            id,
+            name: f.name,
+            type: 'text',
+            spellcheck: 'false',
+            placeholder:
+              f.name === 'from' || f.name === 'to'
+                ? '2026-03-03T00:00:00Z'
+                : f.name === 'country'
+                  ? 'US'
+                  : '',
+          });
+    form.append(h('div', {}, h('label', { for: id }, f.label), input));
+  }
+  form.append(
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', id: 'search' }, 'Search'),
+      h('button', { type: 'button', id: 'clear-filter' }, 'Clear'),
+    ),
+  );
+}
+
+function formFilter(): Filter {
+  const data = new FormData(byId<HTMLFormElement>('filter-form'));
+  const filter: Filter = {};
+  for (const f of FILTER_FIELDS) {
+    const v = data.get(f.name);
+    if (typeof v === 'string' && v.trim())
+      filter[f.name] = f.name === 'country' ? v.trim().toUpperCase() : v.trim();
+  }
+  // "unknown" is the one lower-case country the API knows
+  if (filter.country === 'UNKNOWN') filter.country = 'unknown';
+  return filter;
+}
+
+function urlFilter(): Filter {
+  return filterFromQuery(location.search);
+}
+
+function readFilterIntoForm(): void {
+  const filter = urlFilter();
+  for (const f of FILTER_FIELDS) {
+    const el = byId<HTMLInputElement | HTMLSelectElement>(`f-${f.name}`);
+    el.value = filter[f.name] ?? '';
+  }
+}
+
+function setUrlFilter(filter: Filter): void {
+  const qs = filterToQuery(filter).toString();
+  history.pushState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`);
+}
+
+// --- views --------------------------------------------------------------------------------------------------
+
+function currentView(): View {
+  const v = location.hash.slice(1);
+  return (VIEWS as string[]).includes(v) ? (v as View) : 'search';
+}
+
+async function showView(view: View): Promise<void> {
+  for (const v of VIEWS) show(byId(`${v}-view`), v === view);
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-view]'))
+    a.classList.toggle('active', a.dataset.view === view);
+  show(byId('filter-form'), view !== 'integrity');
+  if (view === 'search') await search(true);
+  if (view === 'overview') await overview();
+}
+
+// --- search -------------------------------------------------------------------------------------------------
+
+const cell = (text: string | undefined, cls?: string): HTMLTableCellElement =>
+  h('td', cls ? { class: cls } : {}, text ?? '');
+
+function rowOf(r: RequestRow): HTMLTableRowElement {
+  const open = h('button', { type: 'button', class: 'link', 'data-request': r._id }, r._id);
+  open.addEventListener('click', () => void openTimeline(r._id));
+  return h(
+    'tr',
+    { 'data-request-row': r._id },
+    cell(r.time),
+    h('td', {}, open),
+    cell(r.userId),
+    cell(r.organizationId),
+    cell(r.country),
+    cell(r.model),
+    cell(r.tier),
+    cell(r.outcome, r.outcome ? `outcome-${r.outcome}` : undefined),
+    cell((r.reasons ?? []).join(', ')),
+  );
+}
+
+async function search(fromStart: boolean): Promise<void> {
+  if (fromStart) {
+    pages = [undefined];
+    pageIndex = 0;
+  }
+  const filter = urlFilter();
+  const fetchStarted = performance.now();
+  const page = await call((c) => c.page(filter, pages[pageIndex]));
+  if (!page) return;
+  const renderStarted = performance.now();
+  const body = byId('results-body');
+  body.replaceChildren(...page.items.map(rowOf));
+  nextCursor = page.nextCursor;
+  byId('result-summary').textContent =
+    page.items.length === 0
+      ? 'No request matches this filter.'
+      : `${page.items.length} request${page.items.length === 1 ? '' : 's'}, newest first${nextCursor ? ' (more on the next page)' : ''}`;
+  byId('page-number').textContent = `page ${pageIndex + 1}`;
+  byId<HTMLButtonElement>('next-page').disabled = !nextCursor;
+  byId<HTMLButtonElement>('prev-page').disabled = pageIndex === 0;
+  byId<HTMLButtonElement>('first-page').disabled = pageIndex === 0;
+  // measured for bench/console.bench.ts: the API answer, then until the rows are laid out and painted
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const table = byId('results');
+  table.dataset.fetchMs = (renderStarted - fetchStarted).toFixed(1);
+  table.dataset.renderMs = (performance.now() - renderStarted).toFixed(1);
+  table.dataset.renderSeq = String(++renderSeq);
+}
+
+function sectionOf(s: Section): HTMLElement {
+  return h(
+    'section',
+    { 'data-section': s.title },
+    h('h3', {}, s.title),
+    s.rows.length ? h('dl', {}, ...s.rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : null,
+    s.notes.length ? h('ul', { class: 'notes' }, ...s.notes.map((n) => h('li', {}, n))) : null,
+  );
+}
+
+async function openTimeline(requestId: string): Promise<void> {
+  const t = await call((c) => c.timeline(requestId));
+  if (!t) return;
+  for (const tr of document.querySelectorAll('#results-body tr'))
+    tr.classList.toggle('selected', (tr as HTMLElement).dataset.requestRow === requestId);
+  renderTimeline(t);
+}
+
+function renderTimeline(t: Timeline): void {
+  const panel = byId('timeline');
+  const reasons = reasonsOf(t);
+  const close = h('button', { type: 'button', id: 'timeline-close' }, 'Close');
+  close.addEventListener('click', () => show(panel, false));
+  panel.replaceChildren(
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('h2', {}, `Request ${t.requestId}`),
+      h('span', { class: 'spacer' }),
+      close,
+    ),
+    h('h3', {}, 'Reasons'),
+    reasons.length
+      ? h(
+          'ol',
+          { class: 'reasons', id: 'timeline-reasons' },
+          ...reasons.map((r) => h('li', { 'data-code': r.code }, h('strong', {}, r.code), ` — ${r.message}`)),
+        )
+      : h('p', {}, 'No reasons recorded.'),
+    h('div', { class: 'sections' }, ...explainTimeline(t).map(sectionOf)),
+    h('h3', {}, 'Events in order'),
+    h(
+      'ol',
+      { class: 'events' },
+      ...t.events.map((e) =>
+        h(
+          'li',
+          {},
+          describeEvent(e),
+          h('br'),
+          h(
+            'small',
+            {},
+            `stored ${e.storedAt}, ${e.topic} partition ${e.partition} offset ${e.offset}, hash ${e.hash}`,
+          ),
+        ),
+      ),
+    ),
+    h(
+      'details',
+      { id: 'raw-events' },
+      h('summary', {}, `Raw events (${t.events.length})`),
+      h('pre', {}, JSON.stringify(t.events, null, 2)),
+    ),
+  );
+  show(panel, true);
+  panel.scrollIntoView({ block: 'start' });
+}
+
+// --- overview -----------------------------------------------------------------------------------------------
+
+async function overview(): Promise<void> {
+  const filter = urlFilter();
+  const bucket = byId<HTMLSelectElement>('bucket').value === 'hour' ? 'hour' : 'day';
+  const status = byId('overview-status');
+  status.textContent = 'loading…';
+  const wants = (o: string): boolean => !filter.outcome || filter.outcome === o;
+  const reports = await call((c) =>
+    Promise.all([
+      c.stats(filter, bucket),
+      wants('deny') ? c.stats({ ...filter, outcome: 'deny' }, bucket) : undefined,
+      wants('challenge') ? c.stats({ ...filter, outcome: 'challenge' }, bucket) : undefined,
+    ]),
+  );
+  if (!reports) {
+    status.textContent = '';
+    return;
+  }
+  const [all, deny, challenge] = reports;
+  const time = overTime(all.byOutcome);
+  drawOverTime(byId<HTMLCanvasElement>('chart-time'), time.buckets, time.series);
+  numbersTable(
+    byId<HTMLTableElement>('table-time'),
+    [bucket, ...time.series.map((s) => s.outcome)],
+    time.buckets.map((b, i) => [b, ...time.series.map((s) => s.counts[i]!)]),
+  );
+  const tops: [string, [string, number][], string][] = [
+    ['deny', top(deny?.byReason ?? []), '#b3261e'],
+    ['challenge', top(challenge?.byReason ?? []), '#b26a00'],
+    ['country', top(all.byCountry), '#2450a6'],
+  ];
+  for (const [name, rows, color] of tops) {
+    drawTop(byId<HTMLCanvasElement>(`chart-${name}`), rows, color);
+    numbersTable(
+      byId<HTMLTableElement>(`table-${name}`),
+      [name === 'country' ? 'country' : 'reason', 'requests'],
+      rows,
+    );
+  }
+  const total = time.series.reduce((n, s) => n + s.counts.reduce((a, b) => a + b, 0), 0);
+  status.textContent = `${total} decided request${total === 1 ? '' : 's'} in ${time.buckets.length} ${bucket}${time.buckets.length === 1 ? '' : 's'}`;
+}
+
+// --- integrity ----------------------------------------------------------------------------------------------
+
+async function integrity(): Promise<void> {
+  const run = byId<HTMLButtonElement>('integrity-run');
+  const progress = byId<HTMLProgressElement>('integrity-progress');
+  const status = byId('integrity-status');
+  const result = byId('integrity-result');
+  run.disabled = true;
+  clear(result);
+  status.className = '';
+  status.textContent = 'Finding the extent of the store…';
+  try {
+    const days = await call((c) => c.stats({}, 'day'));
+    if (!days) return;
+    const first = days.byOutcome.map((r) => r.bucket).sort()[0];
+    const windows = integrityWindows(
+      first ? new Date(`${first}T00:00:00Z`) : undefined,
+      new Date(),
+      INTEGRITY_WINDOWS,
+    );
+    progress.max = windows.length;
+    progress.value = 0;
+    show(progress, true);
+    let checked = 0;
+    const chains = new Set<string>();
+    for (const [i, w] of windows.entries()) {
+      const report = await call((c) => c.integrity(w.from, w.to));
+      if (!report) return;
+      checked += report.checkedRecords;
+      for (const c of report.chains) chains.add(c.chain);
+      progress.value = i + 1;
+      status.textContent = `Checked ${i + 1} of ${windows.length} time windows: ${checked} events so far…`;
+      if (!report.ok && report.firstBreak) {
+        const b = report.firstBreak;
+        status.className = 'error';
+        status.textContent = `Chain broken: ${b.kind} in ${b.chain} at position ${b.seq}`;
+        result.append(
+          h(
+            'dl',
+            { id: 'integrity-break' },
+            h('dt', {}, 'What is wrong'),
+            h('dd', {}, b.detail),
+            h('dt', {}, 'Kind'),
+            h('dd', {}, b.kind),
+            h('dt', {}, 'Chain'),
+            h('dd', {}, b.chain),
+            h('dt', {}, 'Position (offset)'),
+            h('dd', {}, String(b.seq)),
+            h('dt', {}, 'Event id'),
+            h('dd', {}, b.eventId ?? '—'),
+            h('dt', {}, 'Events checked before it'),
+            h('dd', {}, String(checked)),
+          ),
+        );
+        return;
+      }
+      if (i === windows.length - 1) {
+        status.className = 'ok';
+        status.textContent = `${checked} events verified, chain intact`;
+        result.append(
+          h(
+            'p',
+            {},
+            `${chains.size} chain${chains.size === 1 ? '' : 's'} checked. Current heads (record these outside the database):`,
+          ),
+          h(
+            'ul',
+            { class: 'notes' },
+            ...report.heads.map((hd) => h('li', {}, `${hd.chain} at ${hd.seq}: ${hd.hash}`)),
+          ),
+        );
+      }
+    }
+  } finally {
+    run.disabled = false;
+  }
+}
+
+// --- export -------------------------------------------------------------------------------------------------
+
+async function exportAs(format: 'csv' | 'ndjson'): Promise<void> {
+  const token = session.token;
+  const filter = urlFilter();
+  // the download itself cannot show an API error, so the filter and token are checked first
+  const ok = await call((c) => c.page(filter, undefined, 1));
+  if (!ok || !token) return;
+  const field = byId<HTMLInputElement>('export-q');
+  field.value = JSON.stringify({ token, format, filter });
+  byId<HTMLFormElement>('export-form').submit();
+  field.value = '';
+  byId('result-summary').textContent =
+    `Export (${format.toUpperCase()}) of the current filter started: your browser saves it.`;
+}
+
+// --- wiring -------------------------------------------------------------------------------------------------
+
+function main(): void {
+  buildFilterForm();
+  byId<HTMLFormElement>('sign-in-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const token = byId<HTMLInputElement>('token').value.trim();
+    if (token) void signIn(token);
+  });
+  byId('sign-out').addEventListener('click', () => signedOut());
+  byId<HTMLFormElement>('filter-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    setUrlFilter(formFilter());
+    show(byId('timeline'), false);
+    void showView(currentView());
+  });
+  byId('clear-filter').addEventListener('click', () => {
+    setUrlFilter({});
+    show(byId('timeline'), false);
+    readFilterIntoForm();
+    void showView(currentView());
+  });
+  byId('next-page').addEventListener('click', () => {
+    if (!nextCursor) return;
+    pages[pageIndex + 1] = nextCursor;
+    pageIndex += 1;
+    void search(false);
+  });
+  byId('prev-page').addEventListener('click', () => {
+    if (pageIndex === 0) return;
+    pageIndex -= 1;
+    void search(false);
+  });
+  byId('first-page').addEventListener('click', () => void search(true));
+  byId('export-csv').addEventListener('click', () => void exportAs('csv'));
+  byId('export-ndjson').addEventListener('click', () => void exportAs('ndjson'));
+  byId('overview-refresh').addEventListener('click', () => void overview());
+  byId('bucket').addEventListener('change', () => void overview());
+  byId('integrity-run').addEventListener('click', () => void integrity());
+  window.addEventListener('hashchange', () => {
+    if (api) void showView(currentView());
+  });
+  window.addEventListener('popstate', () => {
+    if (!api) return;
+    readFilterIntoForm();
+    void showView(currentView());
+  });
+  const token = session.token;
+  if (token) signedIn(new AuditorApi(token));
+  else signedOut();
+}
+
+main();
