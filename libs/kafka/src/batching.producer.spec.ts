@@ -34,6 +34,38 @@ describe(BatchingProducer.name, () => {
     ]);
   });
 
+  it('with lingerMs 0 sends what one tick queued at once, and what came during a request as the next one', async () => {
+    const requests: ProducerBatch[] = [];
+    let release!: () => void;
+    const firstAcked = new Promise<void>((r) => (release = r));
+    const sut = new BatchingProducer(
+      fakeKafka(async (b) => {
+        requests.push(b);
+        if (requests.length === 1) await firstAcked;
+      }),
+      { lingerMs: 0, maxBatchMessages: 1000, maxRequestBytes: 1 << 20 },
+    );
+
+    const first = [
+      sut.send([{ topic: 'a', messages: [msg(1)] }]),
+      sut.send([{ topic: 'a', messages: [msg(2)] }]),
+    ];
+    await new Promise((r) => setImmediate(r));
+    const during = [
+      sut.send([{ topic: 'a', messages: [msg(3)] }]),
+      sut.send([{ topic: 'b', messages: [msg(4)] }]),
+    ];
+    await new Promise((r) => setImmediate(r));
+    expect(requests).toHaveLength(1);
+    release();
+    await Promise.all([...first, ...during]);
+
+    expect(requests.map((r) => r.topicMessages!.flatMap((t) => t.messages.map((m) => m.key)))).toEqual([
+      ['k1', 'k2'],
+      ['k3', 'k4'],
+    ]);
+  });
+
   it('rejects every caller of a failed request so nobody commits or answers 202', async () => {
     const sut = new BatchingProducer(
       fakeKafka(async () => {

@@ -51,8 +51,10 @@ export function splitByBytes(topicMessages: TopicMessages[], maxBytes: number): 
 }
 
 /**
- * An idempotent producer (acks = all) that collects what its callers send for `lingerMs` or
- * `maxBatchMessages`, whichever comes first, and sends it as one request. Each caller's promise resolves when
+ * An idempotent producer (acks = all) with one request in flight (kafkajs' idempotence is reliable only so) that
+ * batches by itself: what callers send while a request is in flight goes out as the next request when it
+ * returns; when the producer is idle, a send waits `lingerMs` (0: only the current tick) or until
+ * `maxBatchMessages` are queued. Each caller's promise resolves when
  * the broker has acknowledged its messages, so a caller can commit or answer only after that.
  */
 export class BatchingProducer {
@@ -62,6 +64,7 @@ export class BatchingProducer {
   private queue: Pending[] = [];
   private queued = 0;
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
   private flushing?: Promise<void>;
   private closed = false;
 
@@ -97,7 +100,12 @@ export class BatchingProducer {
       this.queue.push({ topicMessages, count, resolve, reject });
       this.queued += count;
       if (this.queued >= this.settings.maxBatchMessages) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.settings.lingerMs);
+      // while a request is in flight the queue fills by itself and goes out when it returns; when none is, wait
+      // only for what the current tick adds (lingerMs 0) instead of a fixed linger on every lone message
+      else if (!this.flushing && !this.timer && !this.immediate) {
+        if (this.settings.lingerMs > 0) this.timer = setTimeout(() => this.kick(), this.settings.lingerMs);
+        else this.immediate = setImmediate(() => this.kick());
+      }
     });
   }
 
@@ -105,6 +113,10 @@ export class BatchingProducer {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = this.flushOnce().finally(() => {

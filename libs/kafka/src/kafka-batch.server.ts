@@ -49,6 +49,8 @@ const MAX_BACKOFF_MS = 5000;
 const DRAIN_TIMEOUT_MS = 6000;
 /** Leaving the group after the drain; a consumer that cannot leave is dropped by the session timeout. */
 const DISCONNECT_TIMEOUT_MS = 2000;
+/** A stage whose chunks have failed for this long reports not-ready (it is retrying, but deciding nothing). */
+export const NO_PROGRESS_MS = 20_000;
 
 const REBALANCE_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -76,6 +78,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   protected override readonly logger = new Logger(KafkaBatchServer.name);
   private consumer?: Consumer;
   private txProducer?: Producer;
+  private txConnecting?: Promise<Producer>;
+  private transactionalId?: string;
+  /** At-least-once: offsets whose outputs were acknowledged, committed in the background, newest per partition. */
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  private committing?: Promise<void>;
+  private closed = false;
+  /** Since when chunks have kept failing (unset while they succeed), and the last failure. */
+  private failingSince?: number;
+  private lastFailure?: string;
   private txChain: Promise<unknown> = Promise.resolve();
   private crashError?: string;
   private running = false;
@@ -113,6 +124,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     if (this.crashError) return `consumer crashed: ${this.crashError}`;
     if (this.consumer && !this.running && !this.stopping) return 'consumer is not running';
     if (this.consumer && !this.joined) return 'consumer has not joined its group yet';
+    if (this.failingSince !== undefined && Date.now() - this.failingSince > NO_PROGRESS_MS)
+      return `no progress for ${Math.round((Date.now() - this.failingSince) / 1000)} s: ${this.lastFailure}`;
     return null;
   }
 
@@ -133,20 +146,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     await this.connection.ensureTopics([...topics, Topics.DeadLetter]);
     await this.publisher.producer.connect();
     if (this.settings.exactlyOnce) {
-      this.txProducer = this.connection.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-        // a stable id fences the previous incarnation: initTransactions aborts what it left open
-        transactionalId:
-          this.settings.transactionalId ??
-          `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        transactionTimeout: this.settings.transactionTimeoutMs,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
-        // transaction ~220 ms, 20 ms brings it to ~40 ms (measured on the local 4.4 broker)
-        retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 2000 },
-      });
-      await this.txProducer.connect();
+      // a stable id fences the previous incarnation: initTransactions aborts what it left open
+      this.transactionalId =
+        this.settings.transactionalId ??
+        `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      await this.transactionalProducer();
     }
     const consumer = this.connection.kafka.consumer({
       groupId: this.settings.groupId,
@@ -199,6 +203,49 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       groupId: this.settings.groupId,
       exactlyOnce: this.settings.exactlyOnce,
     });
+  }
+
+  /** The transactional producer, made (again) when there is none: after a start, or after one was wedged. */
+  private transactionalProducer(): Promise<Producer> {
+    if (this.txProducer) return Promise.resolve(this.txProducer);
+    this.txConnecting ??= (async () => {
+      const producer = this.connection.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        transactionalId: this.transactionalId,
+        transactionTimeout: this.settings.transactionTimeoutMs,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
+        // transaction ~220 ms, 20 ms brings it to ~40 ms (measured on the local 4.4 broker)
+        retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 2000 },
+      });
+      try {
+        await producer.connect();
+        this.txProducer = producer;
+        return producer;
+      } catch (err) {
+        await producer.disconnect().catch(() => undefined);
+        throw err;
+      } finally {
+        this.txConnecting = undefined;
+      }
+    })();
+    return this.txConnecting;
+  }
+
+  /**
+   * kafkajs leaves a producer whose commit or abort failed (the broker went away mid-transaction) in a state that
+   * refuses every later transaction (issue 18): drop it; the next chunk builds a new one with the same
+   * transactional id, whose initTransactions fences the old one and aborts what it left open.
+   */
+  private async discardTransactionalProducer(producer: Producer, err: unknown): Promise<void> {
+    if (this.txProducer !== producer) return;
+    this.txProducer = undefined;
+    this.logger.warn({
+      msg: 'transaction could not be aborted; rebuilding the transactional producer',
+      err: (err as Error).message,
+    });
+    await producer.disconnect().catch(() => undefined);
   }
 
   private logicalTopic(physical: string): TopicName {
@@ -265,9 +312,14 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           ? await this.runBatchHandler(topic, physical, partition, chunk, handler)
           : await this.runMessageHandlers(topic, physical, partition, chunk, handler);
         await this.deliver(delivery, physical, partition, next);
+        // registered before this chunk counts as done, so that a drain that waited for it also waits for its commit
+        if (!this.settings.exactlyOnce) this.commitInBackground(physical, partition, next);
         kafkaMetrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.failingSince = undefined;
         return true;
       } catch (err) {
+        this.failingSince ??= Date.now();
+        this.lastFailure = (err as Error).message;
         // the group moved on (rebalance, eviction): hand control back to kafkajs so that it rejoins; the chunk
         // is uncommitted and comes back to whoever owns the partition now
         if (isRebalanceError(err)) throw err;
@@ -430,10 +482,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       topic,
       messages,
     }));
-    if (this.txProducer) {
-      const producer = this.txProducer;
+    if (this.settings.exactlyOnce) {
       // one transaction at a time per producer: partitions processed concurrently queue here
       const run = this.txChain.then(async () => {
+        const producer = await this.transactionalProducer();
         const tx = await producer.transaction();
         try {
           for (const request of splitByBytes(topicMessages, this.settings.maxRequestBytes)) {
@@ -445,7 +497,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           });
           await tx.commit();
         } catch (err) {
-          await tx.abort().catch(() => undefined);
+          await tx
+            .abort()
+            .catch((abortErr: unknown) => this.discardTransactionalProducer(producer, abortErr));
           throw err;
         }
       });
@@ -453,8 +507,37 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       await run;
       return;
     }
+    // at-least-once: the outputs are acknowledged; the commit goes out in the background (onBatch), so the next
+    // chunk and the next fetch do not wait for an offset-commit round trip
     if (topicMessages.length > 0) await this.publisher.producer.send(topicMessages);
-    await this.consumer!.commitOffsets([{ topic: physical, partition, offset: nextOffset }]);
+  }
+
+  /**
+   * Commits acknowledged progress without holding up the fetch loop: one OffsetCommit in flight, carrying the
+   * newest offset of every partition that advanced meanwhile. A commit that fails because the group moved on is
+   * dropped (the partition's new owner resumes from the last commit: duplicates, never a loss); other failures
+   * are retried unless a newer offset superseded them.
+   */
+  private commitInBackground(topic: string, partition: number, offset: string): void {
+    this.pendingCommits.set(`${topic}\u0000${partition}`, { topic, partition, offset });
+    this.committing ??= this.commitPending().finally(() => (this.committing = undefined));
+  }
+
+  private async commitPending(): Promise<void> {
+    for (let attempt = 0; this.pendingCommits.size > 0 && this.consumer;) {
+      const offsets = [...this.pendingCommits.entries()];
+      this.pendingCommits.clear();
+      try {
+        await this.consumer.commitOffsets(offsets.map(([, o]) => o));
+        attempt = 0;
+      } catch (err) {
+        if (isRebalanceError(err)) continue;
+        for (const [key, o] of offsets) if (!this.pendingCommits.has(key)) this.pendingCommits.set(key, o);
+        if (this.closed) return;
+        this.logger.warn({ msg: 'offset commit failed, will retry', err: (err as Error).message });
+        await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt++));
+      }
+    }
   }
 
   /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
@@ -467,6 +550,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         await Promise.race([
           Promise.allSettled([...this.inflight]),
           new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
+        ]);
+        clearTimeout(timer);
+      }
+      // the last acknowledged offsets, so that a successor does not redo them
+      if (this.committing) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          this.committing,
+          new Promise((resolve) => (timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS))),
         ]);
         clearTimeout(timer);
       }
@@ -490,6 +582,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           msg: left ? 'consumer stopped' : 'consumer stopped without leaving its group (a handler is stuck)',
         });
       }
+      this.closed = true;
       await this.txProducer?.disconnect().catch(() => undefined);
     })();
     return this.stopping;
