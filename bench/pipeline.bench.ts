@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       }),
     );
   }
-  await Promise.all([...services.values()].map((s) => s.waitReady(180_000)));
+  await Promise.all([...services.values()].map((s) => s.waitReady(900_000)));
   const ingest = services.get('ingest')!;
   const decided = await kafka.collector<AccessDecidedV1>(prefix, Topics.AccessDecided);
   const pids: Record<string, number> = {

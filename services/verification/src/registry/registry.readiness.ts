@@ -36,8 +36,9 @@ export class RegistryReadiness implements ReadinessCheck, OnApplicationBootstrap
     if (!this.indexesReady) throw new Error('registry indexes not created');
     await this.repository.ping();
     if (this.cache.enabled && !this.cache.fresh) {
-      await this.cache.refresh();
-      if (!this.cache.fresh) throw new Error('registry cache not loaded');
+      // a full read of a large registry outlasts a probe: start one (or join the running one), answer now
+      void this.cache.refresh();
+      throw new Error('registry cache not loaded (yet)');
     }
   }
 }
