@@ -118,8 +118,8 @@ function hopLatencies(events: AccessDecidedV1[]): Phase['hopLatencyMs'] {
  * start late and overstate the lag).
  */
 class AuditLagSampler {
-  private static readonly MAX_POLLING = 16;
-  private static readonly POLL_MS = 50;
+  private static readonly MAX_POLLING = 8;
+  private static readonly POLL_MS = 100;
   private static readonly GIVE_UP_MS = 120_000;
   readonly lags: number[] = [];
   readonly notFound: string[] = [];

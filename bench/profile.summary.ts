@@ -21,6 +21,8 @@ interface Profile {
 
 const RULES: [string, (fn: string, url: string) => boolean][] = [
   ['idle', (fn) => fn === '(idle)'],
+  // the inspector call that started the profile (bench/cpu-profile.preload.cjs): the profiler's own cost
+  ['profiler itself', (fn, u) => (fn === 'dispatch' && u === '') || u === 'node:inspector'],
   ['GC', (fn) => fn === '(garbage collector)'],
   ['program (native, unattributed)', (fn) => fn === '(program)'],
   ['kafkajs encode/decode + protocol', (_, u) => u.includes('/kafkajs/')],
@@ -83,12 +85,12 @@ function main(): void {
     );
   for (const file of files) {
     const { totalMs, byCause } = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as Profile);
-    const busy = totalMs - (byCause['idle'] ?? 0);
+    const busy = totalMs - (byCause['idle'] ?? 0) - (byCause['profiler itself'] ?? 0);
     process.stdout.write(
       `\n${basename(file)}: ${(totalMs / 1000).toFixed(1)} s profiled, busy ${(busy / 1000).toFixed(1)} s\n`,
     );
     for (const [cause, ms] of Object.entries(byCause).sort((a, b) => b[1] - a[1])) {
-      if (cause === 'idle') continue;
+      if (cause === 'idle' || cause === 'profiler itself') continue;
       const perReq = Number.isNaN(requests) ? '' : ` ${((ms * 1000) / requests).toFixed(0)} µs/request`;
       process.stdout.write(
         `  ${cause.padEnd(56)} ${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / busy).toFixed(1).padStart(5)} %${perReq}\n`,

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     NODE_ENV: 'development',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     HOST: host,
-    KAFKA_SESSION_TIMEOUT_MS: process.env.KAFKA_SESSION_TIMEOUT_MS ?? '10000',
+    KAFKA_SESSION_TIMEOUT_MS: process.env.KAFKA_SESSION_TIMEOUT_MS ?? '8000',
     ADMIN_TOKENS: process.env.ADMIN_TOKENS ?? `dev-admin:${sha256(DEV.adminToken)}`,
     AUDITOR_TOKENS: process.env.AUDITOR_TOKENS ?? `dev-auditor:${sha256(DEV.auditorToken)}`,
     KYC_WEBHOOK_SECRET: process.env.KYC_WEBHOOK_SECRET ?? DEV.kycSecret,

@@ -51,7 +51,7 @@ export const DEFAULT_KAFKA_SETTINGS: Omit<KafkaSettings, 'brokers' | 'clientId' 
   maxRequestBytes: 768 * 1024,
   publishTimeoutMs: 5000,
   maxMessageBytes: 256 * 1024,
-  sessionTimeoutMs: 10_000,
+  sessionTimeoutMs: 8_000,
 };
 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {

@@ -50,7 +50,7 @@ export class BaseEnv {
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_MAX_BATCH_MESSAGES = 1000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(120000) KAFKA_PUBLISH_TIMEOUT_MS = 5000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) KAFKA_MAX_MESSAGE_BYTES = 262144;
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 10000;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 8000;
 }
 
 /** Environment of the services that use MongoDB. */
