@@ -10,6 +10,14 @@ import {
 import { kafkaMetrics } from './kafka.metrics';
 import type { KafkaSettings } from './kafka.settings';
 
+/** The messages were taken back before any request carried them: they never reach the broker. */
+export class PublishWithdrawnError extends Error {
+  constructor() {
+    super('withdrawn before it was sent');
+    this.name = 'PublishWithdrawnError';
+  }
+}
+
 interface Pending {
   topicMessages: TopicMessages[];
   count: number;
@@ -92,12 +100,23 @@ export class BatchingProducer {
 
   /** Queues messages; resolves once the broker acknowledged all of them. */
   send(topicMessages: TopicMessages[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    return this.sendWithdrawable(topicMessages).done;
+  }
+
+  /**
+   * Like `send`, and `withdraw()` takes the messages back while they are still queued (true: they will never
+   * reach the broker, `done` rejects with PublishWithdrawnError). Once they are in a request it returns false:
+   * then only `done` can tell whether they landed.
+   */
+  sendWithdrawable(topicMessages: TopicMessages[]): { done: Promise<void>; withdraw: () => boolean } {
+    if (this.closed) return { done: Promise.reject(new Error('producer is closed')), withdraw: () => false };
     let count = 0;
     for (const tm of topicMessages) count += tm.messages.length;
-    if (count === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topicMessages, count, resolve, reject });
+    if (count === 0) return { done: Promise.resolve(), withdraw: () => false };
+    let pending!: Pending;
+    const done = new Promise<void>((resolve, reject) => {
+      pending = { topicMessages, count, resolve, reject };
+      this.queue.push(pending);
       this.queued += count;
       if (this.queued >= this.settings.maxBatchMessages) this.kick();
       // while a request is in flight the queue fills by itself and goes out when it returns; when none is, wait
@@ -107,6 +126,15 @@ export class BatchingProducer {
         else this.immediate = setImmediate(() => this.kick());
       }
     });
+    const withdraw = (): boolean => {
+      const at = this.queue.indexOf(pending);
+      if (at < 0) return false;
+      this.queue.splice(at, 1);
+      this.queued -= pending.count;
+      pending.reject(new PublishWithdrawnError());
+      return true;
+    };
+    return { done, withdraw };
   }
 
   private kick(): void {
