@@ -242,7 +242,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     if (this.txProducer !== producer) return;
     this.txProducer = undefined;
     this.logger.warn({
-      msg: 'transaction could not be aborted; rebuilding the transactional producer',
+      msg: 'transactional producer wedged (abort or begin failed); rebuilding it',
       err: (err as Error).message,
     });
     await producer.disconnect().catch(() => undefined);
@@ -486,7 +486,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       // one transaction at a time per producer: partitions processed concurrently queue here
       const run = this.txChain.then(async () => {
         const producer = await this.transactionalProducer();
-        const tx = await producer.transaction();
+        // a producer that cannot begin a transaction is as wedged as one whose abort failed
+        const tx = await producer.transaction().catch(async (err: unknown) => {
+          await this.discardTransactionalProducer(producer, err);
+          throw err;
+        });
         try {
           for (const request of splitByBytes(topicMessages, this.settings.maxRequestBytes)) {
             await tx.sendBatch({ topicMessages: request, acks: -1 });
