@@ -233,6 +233,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     return this.txConnecting;
   }
 
+  /** True when the group's committed offset of the partition is at or past `next` (read after any open transaction settled). */
+  private async alreadyCommitted(physical: string, partition: number, next: string): Promise<boolean> {
+    await this.transactionalProducer();
+    const admin = await this.connection.getAdmin();
+    const [topic] = await admin.fetchOffsets({ groupId: this.settings.groupId, topics: [physical] });
+    const committed = topic?.partitions.find((p) => p.partition === partition)?.offset;
+    return committed !== undefined && committed !== '-1' && BigInt(committed) >= BigInt(next);
+  }
+
   /**
    * kafkajs leaves a producer whose commit or abort failed (the broker went away mid-transaction) in a state that
    * refuses every later transaction (issue 18): drop it; the next chunk builds a new one with the same
@@ -308,6 +317,17 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
+        // exactly-once: a failed attempt may have committed after all (the broker went away before it answered
+        // the commit); the rebuilt producer's initTransactions settles that transaction, after which the group's
+        // committed offset says whether this chunk is already done. Redoing it then would decide it twice.
+        if (
+          attempt > 0 &&
+          this.settings.exactlyOnce &&
+          (await this.alreadyCommitted(physical, partition, next))
+        ) {
+          this.failingSince = undefined;
+          return true;
+        }
         const delivery = handler.extras?.batch
           ? await this.runBatchHandler(topic, physical, partition, chunk, handler)
           : await this.runMessageHandlers(topic, physical, partition, chunk, handler);
