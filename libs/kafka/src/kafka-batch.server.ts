@@ -80,10 +80,6 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   private txProducer?: Producer;
   private txConnecting?: Promise<Producer>;
   private transactionalId?: string;
-  /** At-least-once: offsets whose outputs were acknowledged, committed in the background, newest per partition. */
-  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
-  private committing?: Promise<void>;
-  private closed = false;
   /** Since when chunks have kept failing (unset while they succeed), and the last failure. */
   private failingSince?: number;
   private lastFailure?: string;
@@ -332,8 +328,6 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           ? await this.runBatchHandler(topic, physical, partition, chunk, handler)
           : await this.runMessageHandlers(topic, physical, partition, chunk, handler);
         await this.deliver(delivery, physical, partition, next);
-        // registered before this chunk counts as done, so that a drain that waited for it also waits for its commit
-        if (!this.settings.exactlyOnce) this.commitInBackground(physical, partition, next);
         kafkaMetrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
         this.failingSince = undefined;
         return true;
@@ -531,37 +525,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       await run;
       return;
     }
-    // at-least-once: the outputs are acknowledged; the commit goes out in the background (onBatch), so the next
-    // chunk and the next fetch do not wait for an offset-commit round trip
     if (topicMessages.length > 0) await this.publisher.producer.send(topicMessages);
-  }
-
-  /**
-   * Commits acknowledged progress without holding up the fetch loop: one OffsetCommit in flight, carrying the
-   * newest offset of every partition that advanced meanwhile. A commit that fails because the group moved on is
-   * dropped (the partition's new owner resumes from the last commit: duplicates, never a loss); other failures
-   * are retried unless a newer offset superseded them.
-   */
-  private commitInBackground(topic: string, partition: number, offset: string): void {
-    this.pendingCommits.set(`${topic}\u0000${partition}`, { topic, partition, offset });
-    this.committing ??= this.commitPending().finally(() => (this.committing = undefined));
-  }
-
-  private async commitPending(): Promise<void> {
-    for (let attempt = 0; this.pendingCommits.size > 0 && this.consumer;) {
-      const offsets = [...this.pendingCommits.entries()];
-      this.pendingCommits.clear();
-      try {
-        await this.consumer.commitOffsets(offsets.map(([, o]) => o));
-        attempt = 0;
-      } catch (err) {
-        if (isRebalanceError(err)) continue;
-        for (const [key, o] of offsets) if (!this.pendingCommits.has(key)) this.pendingCommits.set(key, o);
-        if (this.closed) return;
-        this.logger.warn({ msg: 'offset commit failed, will retry', err: (err as Error).message });
-        await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt++));
-      }
-    }
+    await this.consumer!.commitOffsets([{ topic: physical, partition, offset: nextOffset }]);
   }
 
   /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
@@ -574,15 +539,6 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         await Promise.race([
           Promise.allSettled([...this.inflight]),
           new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
-        ]);
-        clearTimeout(timer);
-      }
-      // the last acknowledged offsets, so that a successor does not redo them
-      if (this.committing) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          this.committing,
-          new Promise((resolve) => (timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS))),
         ]);
         clearTimeout(timer);
       }
@@ -606,7 +562,6 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           msg: left ? 'consumer stopped' : 'consumer stopped without leaving its group (a handler is stuck)',
         });
       }
-      this.closed = true;
       await this.txProducer?.disconnect().catch(() => undefined);
     })();
     return this.stopping;
