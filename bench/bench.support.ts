@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..');
@@ -50,4 +51,42 @@ export function rssMiB(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds; NaN when it is gone. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name, which may hold spaces and parentheses
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** Pids of the broker and the database the test profile of deploy/local/infra.sh started (when it did). */
+export function infraPids(): Record<string, number> {
+  const state = join(
+    process.env.CLEARANCE_STATE_DIR ?? join(homedir(), '.cache', 'clearance', 'run'),
+    'test',
+  );
+  const out: Record<string, number> = {};
+  for (const [name, file] of [
+    ['kafka', 'kafka.pid'],
+    ['ferretdb', 'ferretdb.pid'],
+  ] as const) {
+    try {
+      const pid = Number(readFileSync(join(state, file), 'utf8').trim());
+      if (pid > 0 && !Number.isNaN(cpuMs(pid))) out[name] = pid;
+    } catch {
+      // not started by the test profile (KAFKA_BROKERS / MONGODB_URI point elsewhere)
+    }
+  }
+  return out;
+}
+
+export function loadAverage(): number {
+  return +loadavg()[0]!.toFixed(1);
 }

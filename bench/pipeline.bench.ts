@@ -3,21 +3,43 @@
  * rates and at saturation, every accepted request followed to its decision on access.decided.v1 and into the
  * audit store; next to a raw kafkajs produce → consume hop measured in the same run.
  *   npm run bench            (= node -r @swc-node/register bench/pipeline.bench.ts)
- * Options: --rates=250,500,1000 --seconds=15 --saturation-seconds=20 --without-audit
- * (--without-audit: the four decision stages only, to show what the audit store's database load costs them)
+ * Options (docs/performance.md, "Whole pipeline"):
+ *   --rates=250,500,1000      fixed-rate phases, requests/s, single requests over 32 connections
+ *   --seconds=10              length of each fixed-rate phase
+ *   --saturation-seconds=10   length of the closed-loop phase (batches of 100 over 4 connections); 0 skips it
+ *   --without-audit           the four decision stages only
+ *   --exactly-once            every stage in KAFKA_EXACTLY_ONCE mode
+ *   --audit-samples=40        decided requests per phase whose audit record is polled for (auditLagMs)
+ *   --profile                 V8 CPU profiles of every service into bench/results/profiles/<time>/
+ *   --raw-messages=20000      backlog of the raw kafkajs hop measured after the services stopped
+ *   --registered=100000       users and as many organisations in the verification registry before the start
+ *   --registry-cache=off      verification reads the registry per request (REGISTRY_CACHE_REFRESH_MS=0)
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { AccessDecidedV1, StageName } from '@clearance/contracts';
 import { Topics } from '@clearance/contracts';
+import mongoose from 'mongoose';
 import {
+  type Collector,
   pollUntil,
   type ServiceProcess,
   spawnService,
   TestKafka,
   uniqueTopicPrefix,
 } from '@clearance/testing';
-import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';
+import {
+  cpuMs,
+  ensureInfra,
+  infraPids,
+  loadAverage,
+  ROOT,
+  rssMiB,
+  summarize,
+  writeResult,
+} from './bench.support';
 import { measure, rawStage } from './hop.support';
 
 interface AutocannonResult {
@@ -33,11 +55,17 @@ const autocannon = require('autocannon') as (opts: Record<string, unknown>) => P
 
 const arg = (name: string, fallback: string) =>
   new RegExp(`--${name}=([^\\s]+)`).exec(process.argv.join(' '))?.[1] ?? fallback;
-const RATES = arg('rates', '250,500,1000').split(',').map(Number);
-const SECONDS = Number(arg('seconds', '15'));
-const SATURATION_SECONDS = Number(arg('saturation-seconds', '20'));
+const RATES = arg('rates', '250,500,1000').split(',').filter(Boolean).map(Number);
+const SECONDS = Number(arg('seconds', '10'));
+const SATURATION_SECONDS = Number(arg('saturation-seconds', '10'));
+const AUDIT_SAMPLES = Number(arg('audit-samples', '40'));
+const RAW_MESSAGES = Number(arg('raw-messages', '20000'));
 const BATCH = 100;
 const WITH_AUDIT = !process.argv.includes('--without-audit');
+const EXACTLY_ONCE = process.argv.includes('--exactly-once');
+const PROFILE = process.argv.includes('--profile');
+const REGISTERED = Number(arg('registered', '100000'));
+const REGISTRY_CACHE = arg('registry-cache', 'on') !== 'off';
 
 const API_KEY = 'bench-ingest-key';
 const AUDITOR_TOKEN = 'bench-auditor-token';
@@ -52,10 +80,16 @@ const ITEM = {
 interface Phase {
   phase: string;
   offeredRate: number | 'saturation';
+  loadAverage1m: { start: number; end: number };
+  offered: number;
   accepted: number;
   httpP99Ms: number;
   decidedPerSec: number;
   latencyMs: ReturnType<typeof summarize>;
+  /** Each hop from one stage's timestamp to the next: the previous stage's work + produce + the next fetch. */
+  hopLatencyMs: Record<string, ReturnType<typeof summarize>>;
+  /** CPU of each process (services, broker, database, this bench) during the phase per decided request. */
+  cpuUsPerRequest: Record<string, number>;
   allDecided: boolean;
 }
 
@@ -63,42 +97,218 @@ function decisionLatency(e: AccessDecidedV1): number {
   return Date.parse(e.timestamps.decidedAt!) - Date.parse(e.timestamps.requestedAt);
 }
 
+const HOPS = [
+  ['ingest→geolocation', 'requestedAt', 'geolocatedAt'],
+  ['geolocation→verification', 'geolocatedAt', 'verifiedAt'],
+  ['verification→decision', 'verifiedAt', 'decidedAt'],
+] as const;
+
+function hopLatencies(events: AccessDecidedV1[]): Phase['hopLatencyMs'] {
+  const ts = (e: AccessDecidedV1, k: string) =>
+    Date.parse((e.timestamps as unknown as Record<string, string>)[k]!);
+  return Object.fromEntries(
+    HOPS.map(([name, from, to]) => [name, summarize(events.map((e) => ts(e, to) - ts(e, from)))]),
+  );
+}
+
+/**
+ * Audit lag: for a sample of decided requests, polls the auditor API until the request's timeline carries the
+ * decision; lag = first answer with it − decidedAt. At most MAX_POLLING samples are polled at once (more would load
+ * the database being measured); samples beyond that are counted as skipped, never queued (a queued poll would
+ * start late and overstate the lag).
+ */
+class AuditLagSampler {
+  private static readonly MAX_POLLING = 8;
+  private static readonly POLL_MS = 100;
+  private static readonly GIVE_UP_MS = 120_000;
+  readonly lags: number[] = [];
+  readonly notFound: string[] = [];
+  skipped = 0;
+  private polling = 0;
+  private seen = 0;
+  private readonly running = new Set<Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private every = 1;
+
+  constructor(
+    private readonly decided: Collector<AccessDecidedV1>,
+    private readonly baseUrl: string,
+  ) {}
+
+  /** Samples about `samples` of the next `expected` decisions. */
+  phase(expected: number, samples: number): void {
+    this.every = Math.max(1, Math.floor(expected / Math.max(1, samples)));
+    this.seen = this.decided.messages.length;
+    this.timer ??= setInterval(() => this.tick(), 20);
+  }
+
+  private tick(): void {
+    const messages = this.decided.messages;
+    for (; this.seen < messages.length; this.seen++) {
+      if (this.seen % this.every !== 0) continue;
+      if (this.polling >= AuditLagSampler.MAX_POLLING) {
+        this.skipped++;
+        continue;
+      }
+      const e = messages[this.seen]!.event;
+      const p = this.follow(e.requestId, Date.parse(e.timestamps.decidedAt!)).finally(() => {
+        this.polling--;
+        this.running.delete(p);
+      });
+      this.polling++;
+      this.running.add(p);
+    }
+  }
+
+  private async follow(requestId: string, decidedAt: number): Promise<void> {
+    const deadline = Date.now() + AuditLagSampler.GIVE_UP_MS;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${this.baseUrl}/v1/audit/requests/${requestId}`, {
+        headers: { authorization: `Bearer ${AUDITOR_TOKEN}` },
+      }).catch(() => undefined);
+      if (res?.status === 200) {
+        const body = (await res.json()) as { explanation: unknown };
+        if (body.explanation !== null && body.explanation !== undefined) {
+          this.lags.push(Date.now() - decidedAt);
+          return;
+        }
+      } else await res?.body?.cancel();
+      await new Promise((r) => setTimeout(r, AuditLagSampler.POLL_MS));
+    }
+    this.notFound.push(requestId);
+  }
+
+  async finish(): Promise<{
+    samples: number;
+    p50: number;
+    p99: number;
+    max: number;
+    notFoundWithin120s: number;
+    skipped: number;
+  }> {
+    this.tick();
+    clearInterval(this.timer);
+    await Promise.all([...this.running]);
+    const s = summarize(this.lags);
+    return {
+      samples: this.lags.length,
+      p50: s.p50,
+      p99: s.p99,
+      max: s.max,
+      notFoundWithin120s: this.notFound.length,
+      skipped: this.skipped,
+    };
+  }
+}
+
+/** `n` users, each in an organisation of their own, written the way the registry stores them (raw inserts). */
+async function seedRegistry(uri: string, n: number): Promise<void> {
+  const started = Date.now();
+  const connection = await mongoose.createConnection(uri).asPromise();
+  try {
+    const db = connection.db!;
+    const now = new Date();
+    const meta = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
+    for (let i = 0; i < n; i += 5000) {
+      const ids = Array.from({ length: Math.min(5000, n - i) }, (_, k) => i + k);
+      await db.collection('verification_organizations').insertMany(
+        ids.map((k) => ({
+          organizationId: `bench-org-${k}`,
+          legalName: `Bench Organisation ${k} Inc`,
+          countryOfIncorporation: 'US',
+          egressRanges: [],
+          ...meta,
+        })),
+        { ordered: false },
+      );
+      await db.collection('verification_users').insertMany(
+        ids.map((k) => ({
+          userId: `bench-registered-${k}`,
+          level: 'identity',
+          residenceCountry: 'US',
+          verifiedAt: now,
+          organizationId: `bench-org-${k}`,
+          ...meta,
+        })),
+        { ordered: false },
+      );
+    }
+  } finally {
+    await connection.close();
+  }
+  process.stdout.write(`registry seeded: ${n} users + ${n} organisations in ${Date.now() - started} ms\n`);
+}
+
 async function main(): Promise<void> {
   const { brokers, mongoUri } = ensureInfra();
   const kafka = new TestKafka(brokers);
   const prefix = uniqueTopicPrefix('bench-pipeline');
   const db = `bench_${randomUUID().slice(0, 8)}`;
+  const profileDir = join(
+    ROOT,
+    'bench',
+    'results',
+    'profiles',
+    new Date().toISOString().replace(/[:.]/g, '-'),
+  );
+  if (PROFILE) mkdirSync(profileDir, { recursive: true });
   const env = {
     KAFKA_TOPIC_PREFIX: prefix,
-
+    KAFKA_EXACTLY_ONCE: String(EXACTLY_ONCE),
     LOG_LEVEL: 'warn',
     INGEST_API_KEYS: `bench:${sha256(API_KEY)}`,
     INGEST_RATE_LIMIT: '1000000',
     AUDITOR_TOKENS: `bench:${sha256(AUDITOR_TOKEN)}`,
   };
+  if (REGISTERED > 0) await seedRegistry(mongoUri.replace(/\/[^/]*$/, `/${db}_verification`), REGISTERED);
   const services = new Map<StageName, ServiceProcess>();
   const stages: StageName[] = ['decision', 'verification', 'geolocation', 'ingest'];
   for (const name of WITH_AUDIT ? (['audit', ...stages] as StageName[]) : stages) {
     // a database per service, as in production: each owns its collections
     const own = { MONGODB_URI: mongoUri.replace(/\/[^/]*$/, `/${db}_${name}`) };
-    services.set(name, await spawnService(name, { env: { ...env, ...own } }));
+    services.set(
+      name,
+      await spawnService(name, {
+        env: {
+          ...env,
+          ...own,
+          ...(REGISTRY_CACHE ? {} : { REGISTRY_CACHE_REFRESH_MS: '0' }),
+          ...(PROFILE ? { CLEARANCE_CPU_PROFILE: join(profileDir, `${name}.cpuprofile`) } : {}),
+        },
+        nodeArgs: PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : [],
+      }),
+    );
   }
-  await Promise.all([...services.values()].map((s) => s.waitReady(180_000)));
+  await Promise.all([...services.values()].map((s) => s.waitReady(900_000)));
   const ingest = services.get('ingest')!;
   const decided = await kafka.collector<AccessDecidedV1>(prefix, Topics.AccessDecided);
-  process.stdout.write(`services ready (load average ${loadavg()[0]!.toFixed(1)})\n`);
+  const pids: Record<string, number> = {
+    ...Object.fromEntries([...services].map(([n, s]) => [n, s.child.pid!])),
+    ...infraPids(),
+    bench: process.pid,
+  };
+  process.stdout.write(`services ready (load average ${loadAverage()}); processes ${JSON.stringify(pids)}\n`);
+
+  const rssMax: Record<string, number> = {};
+  const rssTimer = setInterval(() => {
+    for (const [n, s] of services) rssMax[n] = Math.max(rssMax[n] ?? 0, rssMiB(s.child.pid!) || 0);
+  }, 1000);
+  const sampler = WITH_AUDIT ? new AuditLagSampler(decided, services.get('audit')!.baseUrl) : undefined;
 
   const phases: Phase[] = [];
   let expected = 0;
-  const runPhase = async (name: string, rate: number | 'saturation'): Promise<void> => {
+  const runPhase = async (name: string, rate: number | 'saturation', seconds: number): Promise<Phase> => {
     const from = decided.messages.length;
     const single = rate !== 'saturation';
+    const loadStart = loadAverage();
+    const cpuBefore = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
+    sampler?.phase(single ? rate * seconds : seconds * 1000, AUDIT_SAMPLES);
     const r = await autocannon({
       url: `${ingest.baseUrl}/v1/access-requests${single ? '' : '/batch'}`,
       method: 'POST',
       headers: HEADERS,
       body: JSON.stringify(single ? ITEM : { requests: Array.from({ length: BATCH }, () => ITEM) }),
-      duration: single ? SECONDS : SATURATION_SECONDS,
+      duration: seconds,
       connections: single ? 32 : 4,
       ...(single ? { overallRate: rate } : {}),
     });
@@ -110,67 +320,92 @@ async function main(): Promise<void> {
       .waitFor((m) => m.length >= expected, 180_000, `${expected} decisions`)
       .then(() => true)
       .catch(() => false);
+    const cpuUsPerRequest = Object.fromEntries(
+      Object.entries(pids).map(([n, pid]) => [
+        n,
+        Math.round(((cpuMs(pid) - cpuBefore[n]!) * 1000) / Math.max(1, decided.messages.length - from)),
+      ]),
+    );
     const events = decided.messages.slice(from).map((m) => m.event);
     const first = Math.min(...events.map((e) => Date.parse(e.timestamps.requestedAt)));
     const last = Math.max(...events.map((e) => Date.parse(e.timestamps.decidedAt!)));
-    phases.push({
+    const phase: Phase = {
       phase: name,
       offeredRate: rate,
+      loadAverage1m: { start: loadStart, end: loadAverage() },
+      offered: single ? r.requests.total : r.requests.total * BATCH,
       accepted,
       httpP99Ms: r.latency.p99,
       decidedPerSec: Math.round(events.length / ((last - first) / 1000)),
       latencyMs: summarize(events.map(decisionLatency)),
+      hopLatencyMs: hopLatencies(events),
+      cpuUsPerRequest,
       allDecided,
-    });
-    process.stdout.write(`${JSON.stringify(phases[phases.length - 1])}\n`);
+    };
+    process.stdout.write(`${JSON.stringify(phase)}\n`);
+    return phase;
   };
 
-  for (const rate of RATES) await runPhase(`fixed ${rate}/s`, rate);
-  await runPhase('saturation (batches of 100)', 'saturation');
+  // warm-up (JIT, validators compiled on the first message, connections): not reported
+  await runPhase('warm-up', 50, 4);
+  const signalAll = () => [...services.values()].forEach((s) => s.child.kill('SIGWINCH'));
+  if (PROFILE) signalAll();
+  for (const rate of RATES) phases.push(await runPhase(`fixed ${rate}/s`, rate, SECONDS));
+  if (SATURATION_SECONDS > 0)
+    phases.push(await runPhase('saturation (batches of 100)', 'saturation', SATURATION_SECONDS));
 
-  // audit lag: how long after the last decision the audit service has stored (and committed) every decided
-  // event; read from its metrics, not by querying the store, which would load the database being measured
-  const lastDecidedAt = Math.max(...decided.messages.map((m) => Date.parse(m.event.timestamps.decidedAt!)));
-  const auditedAt = !WITH_AUDIT
-    ? NaN
-    : await pollUntil(
-        async () => {
-          const text = await (await fetch(`${services.get('audit')!.baseUrl}/metrics`)).text();
-          const line = text
-            .split('\n')
-            .find((l) => l.startsWith(`clearance_messages_in_total{topic="${Topics.AccessDecided}"}`));
-          return Number(line?.split(' ').pop() ?? 0) >= decided.messages.length ? Date.now() : undefined;
-        },
-        { timeoutMs: 300_000, intervalMs: 250, what: 'audit to store every decision' },
-      ).catch(() => NaN);
-  const auditLagMs = auditedAt - lastDecidedAt;
-  const rss = Object.fromEntries([...services].map(([n, s]) => [n, rssMiB(s.child.pid!)]));
+  const auditLagMs = sampler ? await sampler.finish() : null;
+  clearInterval(rssTimer);
+  if (PROFILE) {
+    signalAll();
+    await pollUntil(
+      () => [...services.keys()].every((n) => existsSync(join(profileDir, `${n}.cpuprofile`))),
+      {
+        timeoutMs: 60_000,
+        what: 'the CPU profiles',
+      },
+    );
+  }
 
   await decided.stop();
-  await Promise.all([...services.values()].map((s) => s.stop()));
-  const raw = await measure(kafka, uniqueTopicPrefix('bench-rawhop'), 20_000, (p) => rawStage(brokers, p));
+  await Promise.all([...services.values()].map((s) => s.stop(30_000)));
+  const raw = await measure(kafka, uniqueTopicPrefix('bench-rawhop'), RAW_MESSAGES, (p) =>
+    rawStage(brokers, p),
+  );
   await kafka.disconnect();
 
+  const saturation = phases.find((p) => p.offeredRate === 'saturation');
   const result = {
     withAudit: WITH_AUDIT,
-    machine: { cores: 2, loadAverage1m: +loadavg()[0]!.toFixed(1) },
+    exactlyOnce: EXACTLY_ONCE,
+    options: {
+      registered: REGISTERED,
+      registryCache: REGISTRY_CACHE,
+      rates: RATES,
+      seconds: SECONDS,
+      saturationSeconds: SATURATION_SECONDS,
+      auditSamples: AUDIT_SAMPLES,
+    },
+    machine: { cores: 2, loadAverage1mAtEnd: loadAverage() },
     phases,
     auditLagMs,
-    rssMiB: rss,
+    rssMiBMaxUnderLoad: rssMax,
     rawKafkajsHop: raw,
-    pipelineVsRawHop: +((phases[phases.length - 1]?.decidedPerSec ?? 0) / raw.throughputPerSec).toFixed(2),
+    pipelineVsRawHop: saturation ? +(saturation.decidedPerSec / raw.throughputPerSec).toFixed(2) : null,
+    ...(PROFILE ? { profiles: profileDir } : {}),
   };
-  writeResult(WITH_AUDIT ? 'pipeline' : 'pipeline-without-audit', result);
+  const name = `pipeline${WITH_AUDIT ? '' : '-without-audit'}${EXACTLY_ONCE ? '-exactly-once' : ''}`;
+  writeResult(name, result);
   const table = [
-    '| phase | offered | accepted | decided/s | ingest→decision p50 / p95 / p99 (ms) | HTTP p99 (ms) | all decided |',
-    '|---|---|---|---|---|---|---|',
+    '| phase | load | offered | accepted | decided/s | ingest→decision p50 / p95 / p99 (ms) | HTTP p99 (ms) | all decided |',
+    '|---|---|---|---|---|---|---|---|',
     ...phases.map(
       (p) =>
-        `| ${p.phase} | ${p.offeredRate} | ${p.accepted} | ${p.decidedPerSec} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.httpP99Ms} | ${p.allDecided ? 'yes' : 'NO'} |`,
+        `| ${p.phase} | ${p.loadAverage1m.start}→${p.loadAverage1m.end} | ${p.offered} | ${p.accepted} | ${p.decidedPerSec} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.httpP99Ms} | ${p.allDecided ? 'yes' : 'NO'} |`,
     ),
   ].join('\n');
   process.stdout.write(
-    `\n${table}\n\naudit lag after the last decision: ${auditLagMs} ms; RSS MiB: ${JSON.stringify(rss)}\nraw kafkajs hop: ${JSON.stringify(raw)}\n`,
+    `\n${table}\n\naudit lag: ${JSON.stringify(auditLagMs)}\nRSS MiB (max under load): ${JSON.stringify(rssMax)}\nraw kafkajs hop: ${JSON.stringify(raw)}\n`,
   );
 }
 

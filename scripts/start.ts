@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     SANCTIONS_MAX_AGE_DAYS: process.env.SANCTIONS_MAX_AGE_DAYS ?? '3650', // the shipped SDN list is of 2024-05-03
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     HOST: host,
-    KAFKA_SESSION_TIMEOUT_MS: '30000',
+    KAFKA_SESSION_TIMEOUT_MS: process.env.KAFKA_SESSION_TIMEOUT_MS ?? '8000',
     ADMIN_TOKENS: process.env.ADMIN_TOKENS ?? `dev-admin:${sha256(DEV.adminToken)}`,
     AUDITOR_TOKENS: process.env.AUDITOR_TOKENS ?? `dev-auditor:${sha256(DEV.auditorToken)}`,
     KYC_WEBHOOK_SECRET: process.env.KYC_WEBHOOK_SECRET ?? DEV.kycSecret,

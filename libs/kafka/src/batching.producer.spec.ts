@@ -1,5 +1,5 @@
 import type { Kafka, Producer, ProducerBatch } from 'kafkajs';
-import { BatchingProducer, splitByBytes } from './batching.producer';
+import { BatchingProducer, PublishWithdrawnError, splitByBytes } from './batching.producer';
 
 function fakeKafka(sendBatch: (b: ProducerBatch) => Promise<unknown>): Kafka {
   const producer = {
@@ -31,6 +31,67 @@ describe(BatchingProducer.name, () => {
     expect(requests[0]!.topicMessages!.map((t) => [t.topic, t.messages.length])).toEqual([
       ['a', 3],
       ['b', 1],
+    ]);
+  });
+
+  it('with lingerMs 0 sends what one tick queued at once, and what came during a request as the next one', async () => {
+    const requests: ProducerBatch[] = [];
+    let release!: () => void;
+    const firstAcked = new Promise<void>((r) => (release = r));
+    const sut = new BatchingProducer(
+      fakeKafka(async (b) => {
+        requests.push(b);
+        if (requests.length === 1) await firstAcked;
+      }),
+      { lingerMs: 0, maxBatchMessages: 1000, maxRequestBytes: 1 << 20 },
+    );
+
+    const first = [
+      sut.send([{ topic: 'a', messages: [msg(1)] }]),
+      sut.send([{ topic: 'a', messages: [msg(2)] }]),
+    ];
+    await new Promise((r) => setImmediate(r));
+    const during = [
+      sut.send([{ topic: 'a', messages: [msg(3)] }]),
+      sut.send([{ topic: 'b', messages: [msg(4)] }]),
+    ];
+    await new Promise((r) => setImmediate(r));
+    expect(requests).toHaveLength(1);
+    release();
+    await Promise.all([...first, ...during]);
+
+    expect(requests.map((r) => r.topicMessages!.flatMap((t) => t.messages.map((m) => m.key)))).toEqual([
+      ['k1', 'k2'],
+      ['k3', 'k4'],
+    ]);
+  });
+
+  it('withdraws messages still queued (never sent), but not those already in a request', async () => {
+    const requests: ProducerBatch[] = [];
+    let release!: () => void;
+    const firstAcked = new Promise<void>((r) => (release = r));
+    const sut = new BatchingProducer(
+      fakeKafka(async (b) => {
+        requests.push(b);
+        if (requests.length === 1) await firstAcked;
+      }),
+      { lingerMs: 0, maxBatchMessages: 1000, maxRequestBytes: 1 << 20 },
+    );
+
+    const inFlight = sut.sendWithdrawable([{ topic: 'a', messages: [msg(1)] }]);
+    await new Promise((r) => setImmediate(r));
+    const queued = sut.sendWithdrawable([{ topic: 'a', messages: [msg(2)] }]);
+    const kept = sut.sendWithdrawable([{ topic: 'a', messages: [msg(3)] }]);
+
+    expect(inFlight.withdraw()).toBe(false);
+    expect(queued.withdraw()).toBe(true);
+    await expect(queued.done).rejects.toBeInstanceOf(PublishWithdrawnError);
+    release();
+    await Promise.all([inFlight.done, kept.done]);
+
+    expect(requests.map((r) => r.topicMessages!.flatMap((t) => t.messages.map((m) => m.key)))).toEqual([
+      ['k1'],
+      ['k3'],
     ]);
   });
 

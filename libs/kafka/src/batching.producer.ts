@@ -10,6 +10,14 @@ import {
 import { kafkaMetrics } from './kafka.metrics';
 import type { KafkaSettings } from './kafka.settings';
 
+/** The messages were taken back before any request carried them: they never reach the broker. */
+export class PublishWithdrawnError extends Error {
+  constructor() {
+    super('withdrawn before it was sent');
+    this.name = 'PublishWithdrawnError';
+  }
+}
+
 interface Pending {
   topicMessages: TopicMessages[];
   count: number;
@@ -51,8 +59,10 @@ export function splitByBytes(topicMessages: TopicMessages[], maxBytes: number): 
 }
 
 /**
- * An idempotent producer (acks = all) that collects what its callers send for `lingerMs` or
- * `maxBatchMessages`, whichever comes first, and sends it as one request. Each caller's promise resolves when
+ * An idempotent producer (acks = all) with one request in flight (kafkajs' idempotence is reliable only so) that
+ * batches by itself: what callers send while a request is in flight goes out as the next request when it
+ * returns; when the producer is idle, a send waits `lingerMs` (0: only the current tick) or until
+ * `maxBatchMessages` are queued. Each caller's promise resolves when
  * the broker has acknowledged its messages, so a caller can commit or answer only after that.
  */
 export class BatchingProducer {
@@ -62,6 +72,7 @@ export class BatchingProducer {
   private queue: Pending[] = [];
   private queued = 0;
   private timer?: NodeJS.Timeout;
+  private immediate?: NodeJS.Immediate;
   private flushing?: Promise<void>;
   private closed = false;
 
@@ -89,22 +100,51 @@ export class BatchingProducer {
 
   /** Queues messages; resolves once the broker acknowledged all of them. */
   send(topicMessages: TopicMessages[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    return this.sendWithdrawable(topicMessages).done;
+  }
+
+  /**
+   * Like `send`, and `withdraw()` takes the messages back while they are still queued (true: they will never
+   * reach the broker, `done` rejects with PublishWithdrawnError). Once they are in a request it returns false:
+   * then only `done` can tell whether they landed.
+   */
+  sendWithdrawable(topicMessages: TopicMessages[]): { done: Promise<void>; withdraw: () => boolean } {
+    if (this.closed) return { done: Promise.reject(new Error('producer is closed')), withdraw: () => false };
     let count = 0;
     for (const tm of topicMessages) count += tm.messages.length;
-    if (count === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topicMessages, count, resolve, reject });
+    if (count === 0) return { done: Promise.resolve(), withdraw: () => false };
+    let pending!: Pending;
+    const done = new Promise<void>((resolve, reject) => {
+      pending = { topicMessages, count, resolve, reject };
+      this.queue.push(pending);
       this.queued += count;
       if (this.queued >= this.settings.maxBatchMessages) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.settings.lingerMs);
+      // while a request is in flight the queue fills by itself and goes out when it returns; when none is, wait
+      // only for what the current tick adds (lingerMs 0) instead of a fixed linger on every lone message
+      else if (!this.flushing && !this.timer && !this.immediate) {
+        if (this.settings.lingerMs > 0) this.timer = setTimeout(() => this.kick(), this.settings.lingerMs);
+        else this.immediate = setImmediate(() => this.kick());
+      }
     });
+    const withdraw = (): boolean => {
+      const at = this.queue.indexOf(pending);
+      if (at < 0) return false;
+      this.queue.splice(at, 1);
+      this.queued -= pending.count;
+      pending.reject(new PublishWithdrawnError());
+      return true;
+    };
+    return { done, withdraw };
   }
 
   private kick(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = this.flushOnce().finally(() => {

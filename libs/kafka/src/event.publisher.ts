@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { TopicEventMap, TopicName } from '@clearance/contracts';
 import type { Message, TopicMessages } from 'kafkajs';
-import { BatchingProducer } from './batching.producer';
+import { BatchingProducer, PublishWithdrawnError } from './batching.producer';
 import { BrokerUnavailableError } from './errors';
 import { encodeEvent } from './event.codec';
 import { KafkaConnection } from './kafka.connection';
@@ -10,10 +10,12 @@ import type { Outbound } from './outbound';
 
 /**
  * Publishes events from request/response code (HTTP handlers, admin APIs). `publish` resolves only when the
- * broker acknowledged (acks = all) and fails with BrokerUnavailableError after `publishTimeoutMs`.
+ * broker acknowledged (acks = all) and fails with BrokerUnavailableError only when the event did not and will not
+ * land: withdrawn after `publishTimeoutMs` while still queued, or its produce request failed for good.
  */
 @Injectable()
 export class EventPublisher implements OnApplicationShutdown {
+  private readonly logger = new Logger(EventPublisher.name);
   readonly producer: BatchingProducer;
 
   constructor(
@@ -45,26 +47,31 @@ export class EventPublisher implements OnApplicationShutdown {
     return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
   }
 
+  /**
+   * A publish not acknowledged within `publishTimeoutMs` is withdrawn when it is still queued (it never reaches
+   * the broker, so "not accepted" is true). One already in a produce request cannot be taken back: its answer
+   * waits for that request's own outcome (the producer's bounded retries), so that a caller never answers
+   * "not accepted" for an event that lands later (issue 18).
+   */
   private async sendWithTimeout(topicMessages: TopicMessages[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new BrokerUnavailableError(
-              `broker did not acknowledge within ${this.settings.publishTimeoutMs} ms`,
-            ),
-          ),
-        this.settings.publishTimeoutMs,
+    const { done, withdraw } = this.producer.sendWithdrawable(topicMessages);
+    const outcome = done.catch((err: unknown) => {
+      throw new BrokerUnavailableError(
+        err instanceof PublishWithdrawnError
+          ? `broker did not acknowledge within ${this.settings.publishTimeoutMs} ms; withdrawn, never sent`
+          : `publish failed: ${(err as Error).message}`,
+        { cause: err },
       );
     });
+    const timer = setTimeout(() => {
+      if (!withdraw())
+        this.logger.warn({
+          msg: 'publish not acknowledged in time but already sent: waiting for its outcome',
+          timeoutMs: this.settings.publishTimeoutMs,
+        });
+    }, this.settings.publishTimeoutMs);
     try {
-      await Promise.race([
-        this.producer.send(topicMessages).catch((err: unknown) => {
-          throw new BrokerUnavailableError(`publish failed: ${(err as Error).message}`, { cause: err });
-        }),
-        timeout,
-      ]);
+      await outcome;
     } finally {
       clearTimeout(timer);
     }

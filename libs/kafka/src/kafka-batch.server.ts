@@ -49,6 +49,8 @@ const MAX_BACKOFF_MS = 5000;
 const DRAIN_TIMEOUT_MS = 6000;
 /** Leaving the group after the drain; a consumer that cannot leave is dropped by the session timeout. */
 const DISCONNECT_TIMEOUT_MS = 2000;
+/** A stage whose chunks have failed for this long reports not-ready (it is retrying, but deciding nothing). */
+export const NO_PROGRESS_MS = 20_000;
 
 const REBALANCE_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
@@ -76,6 +78,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   protected override readonly logger = new Logger(KafkaBatchServer.name);
   private consumer?: Consumer;
   private txProducer?: Producer;
+  private txConnecting?: Promise<Producer>;
+  private transactionalId?: string;
+  /** Since when chunks have kept failing (unset while they succeed), and the last failure. */
+  private failingSince?: number;
+  private lastFailure?: string;
   private txChain: Promise<unknown> = Promise.resolve();
   private crashError?: string;
   private running = false;
@@ -113,6 +120,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     if (this.crashError) return `consumer crashed: ${this.crashError}`;
     if (this.consumer && !this.running && !this.stopping) return 'consumer is not running';
     if (this.consumer && !this.joined) return 'consumer has not joined its group yet';
+    if (this.failingSince !== undefined && Date.now() - this.failingSince > NO_PROGRESS_MS)
+      return `no progress for ${Math.round((Date.now() - this.failingSince) / 1000)} s: ${this.lastFailure}`;
     return null;
   }
 
@@ -133,20 +142,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     await this.connection.ensureTopics([...topics, Topics.DeadLetter]);
     await this.publisher.producer.connect();
     if (this.settings.exactlyOnce) {
-      this.txProducer = this.connection.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-        // a stable id fences the previous incarnation: initTransactions aborts what it left open
-        transactionalId:
-          this.settings.transactionalId ??
-          `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        transactionTimeout: this.settings.transactionTimeoutMs,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
-        // transaction ~220 ms, 20 ms brings it to ~40 ms (measured on the local 4.4 broker)
-        retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 2000 },
-      });
-      await this.txProducer.connect();
+      // a stable id fences the previous incarnation: initTransactions aborts what it left open
+      this.transactionalId =
+        this.settings.transactionalId ??
+        `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      await this.transactionalProducer();
     }
     const consumer = this.connection.kafka.consumer({
       groupId: this.settings.groupId,
@@ -199,6 +199,58 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       groupId: this.settings.groupId,
       exactlyOnce: this.settings.exactlyOnce,
     });
+  }
+
+  /** The transactional producer, made (again) when there is none: after a start, or after one was wedged. */
+  private transactionalProducer(): Promise<Producer> {
+    if (this.txProducer) return Promise.resolve(this.txProducer);
+    this.txConnecting ??= (async () => {
+      const producer = this.connection.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        transactionalId: this.transactionalId,
+        transactionTimeout: this.settings.transactionTimeoutMs,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
+        // transaction ~220 ms, 20 ms brings it to ~40 ms (measured on the local 4.4 broker)
+        retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 2000 },
+      });
+      try {
+        await producer.connect();
+        this.txProducer = producer;
+        return producer;
+      } catch (err) {
+        await producer.disconnect().catch(() => undefined);
+        throw err;
+      } finally {
+        this.txConnecting = undefined;
+      }
+    })();
+    return this.txConnecting;
+  }
+
+  /** True when the group's committed offset of the partition is at or past `next` (read after any open transaction settled). */
+  private async alreadyCommitted(physical: string, partition: number, next: string): Promise<boolean> {
+    await this.transactionalProducer();
+    const admin = await this.connection.getAdmin();
+    const [topic] = await admin.fetchOffsets({ groupId: this.settings.groupId, topics: [physical] });
+    const committed = topic?.partitions.find((p) => p.partition === partition)?.offset;
+    return committed !== undefined && committed !== '-1' && BigInt(committed) >= BigInt(next);
+  }
+
+  /**
+   * kafkajs leaves a producer whose commit or abort failed (the broker went away mid-transaction) in a state that
+   * refuses every later transaction (issue 18): drop it; the next chunk builds a new one with the same
+   * transactional id, whose initTransactions fences the old one and aborts what it left open.
+   */
+  private async discardTransactionalProducer(producer: Producer, err: unknown): Promise<void> {
+    if (this.txProducer !== producer) return;
+    this.txProducer = undefined;
+    this.logger.warn({
+      msg: 'transactional producer wedged (abort or begin failed); rebuilding it',
+      err: (err as Error).message,
+    });
+    await producer.disconnect().catch(() => undefined);
   }
 
   private logicalTopic(physical: string): TopicName {
@@ -261,13 +313,27 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
+        // exactly-once: a failed attempt may have committed after all (the broker went away before it answered
+        // the commit); the rebuilt producer's initTransactions settles that transaction, after which the group's
+        // committed offset says whether this chunk is already done. Redoing it then would decide it twice.
+        if (
+          attempt > 0 &&
+          this.settings.exactlyOnce &&
+          (await this.alreadyCommitted(physical, partition, next))
+        ) {
+          this.failingSince = undefined;
+          return true;
+        }
         const delivery = handler.extras?.batch
           ? await this.runBatchHandler(topic, physical, partition, chunk, handler)
           : await this.runMessageHandlers(topic, physical, partition, chunk, handler);
         await this.deliver(delivery, physical, partition, next);
         kafkaMetrics.handlerSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
+        this.failingSince = undefined;
         return true;
       } catch (err) {
+        this.failingSince ??= Date.now();
+        this.lastFailure = (err as Error).message;
         // the group moved on (rebalance, eviction): hand control back to kafkajs so that it rejoins; the chunk
         // is uncommitted and comes back to whoever owns the partition now
         if (isRebalanceError(err)) throw err;
@@ -430,11 +496,15 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       topic,
       messages,
     }));
-    if (this.txProducer) {
-      const producer = this.txProducer;
+    if (this.settings.exactlyOnce) {
       // one transaction at a time per producer: partitions processed concurrently queue here
       const run = this.txChain.then(async () => {
-        const tx = await producer.transaction();
+        const producer = await this.transactionalProducer();
+        // a producer that cannot begin a transaction is as wedged as one whose abort failed
+        const tx = await producer.transaction().catch(async (err: unknown) => {
+          await this.discardTransactionalProducer(producer, err);
+          throw err;
+        });
         try {
           for (const request of splitByBytes(topicMessages, this.settings.maxRequestBytes)) {
             await tx.sendBatch({ topicMessages: request, acks: -1 });
@@ -445,7 +515,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           });
           await tx.commit();
         } catch (err) {
-          await tx.abort().catch(() => undefined);
+          await tx
+            .abort()
+            .catch((abortErr: unknown) => this.discardTransactionalProducer(producer, abortErr));
           throw err;
         }
       });

@@ -50,12 +50,12 @@ export const DEFAULT_KAFKA_SETTINGS: Omit<KafkaSettings, 'brokers' | 'clientId' 
   handlerConcurrency: 32,
   partitionsConsumedConcurrently: 3,
   chunkSize: 1000,
-  lingerMs: 2,
+  lingerMs: 0,
   maxBatchMessages: 1000,
   maxRequestBytes: 768 * 1024,
   publishTimeoutMs: 5000,
   maxMessageBytes: 256 * 1024,
-  sessionTimeoutMs: 30_000,
+  sessionTimeoutMs: 8_000,
 };
 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {

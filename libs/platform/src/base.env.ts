@@ -46,11 +46,11 @@ export class BaseEnv {
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(1024) KAFKA_HANDLER_CONCURRENCY = 32;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(64) KAFKA_PARTITIONS_CONCURRENTLY = 3;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_CHUNK_SIZE = 1000;
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000) KAFKA_LINGER_MS = 2;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(1000) KAFKA_LINGER_MS = 0;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_MAX_BATCH_MESSAGES = 1000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(120000) KAFKA_PUBLISH_TIMEOUT_MS = 5000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) KAFKA_MAX_MESSAGE_BYTES = 262144;
-  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 30000;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 8000;
   // --- TLS and SASL towards the brokers (kafka-security.env.ts checks how they combine) ---
   /** TLS to the brokers (listeners SSL or SASL_SSL). */
   @Transform(toBool) @IsBoolean() KAFKA_SSL = false;

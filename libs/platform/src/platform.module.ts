@@ -29,6 +29,8 @@ import { MetricsController } from './metrics.controller';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { ENV, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 
+const PROBE_PATH = /^\/(health|metrics)(\/|\?|$)/;
+
 /** Personal data never written to logs. */
 export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
@@ -106,7 +108,15 @@ export class PlatformModule implements OnApplicationBootstrap {
             level: config.get<string>('LOG_LEVEL') ?? 'info',
             base: { service: options.service, pid: process.pid },
             redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            // a probe or scrape every few seconds per service must not flood the log at info (issue 15)
+            customLogLevel: (req, res, err) =>
+              PROBE_PATH.test(req.url ?? '')
+                ? 'debug'
+                : err || res.statusCode >= 500
+                  ? 'error'
+                  : res.statusCode >= 400
+                    ? 'warn'
+                    : 'info',
             timestamp: () => `,"time":"${new Date().toISOString()}"`,
             formatters: { level: (label: string) => ({ level: label }) },
           },

@@ -13,6 +13,8 @@ export interface SpawnOptions {
   verbose?: boolean;
   /** Entry file relative to the repository root (default `services/<name>/src/main.ts`). */
   entry?: string;
+  /** Extra node options before the entry (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** A Clearance service running as its own process, as in production. */
@@ -93,7 +95,12 @@ export async function spawnService(name: StageName, options: SpawnOptions = {}):
   }
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', options.entry ?? join('services', name, 'src', 'main.ts')],
+    [
+      ...(options.nodeArgs ?? []),
+      '-r',
+      '@swc-node/register',
+      options.entry ?? join('services', name, 'src', 'main.ts'),
+    ],
     {
       cwd: ROOT,
       env,

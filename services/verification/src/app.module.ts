@@ -6,6 +6,7 @@ import { AdminTokenGuard } from './admin/admin-token.guard';
 import { KycSignatureGuard } from './admin/kyc-signature.guard';
 import { KycWebhookController } from './admin/kyc-webhook.controller';
 import { SubjectAdminController } from './admin/subject-admin.controller';
+import { RegistryCache } from './registry/registry.cache';
 import { RegistryReadiness } from './registry/registry.readiness';
 import { SubjectRepository } from './registry/subject.repository';
 import {
@@ -42,6 +43,7 @@ import { Verifier } from './verifier';
   providers: [
     SanctionsScreener,
     SubjectRepository,
+    RegistryCache,
     SubjectService,
     Verifier,
     RegistryReadiness,

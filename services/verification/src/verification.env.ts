@@ -21,6 +21,13 @@ export class VerificationEnv extends MongoEnv {
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) KYC_WEBHOOK_TOLERANCE_SECONDS = 300;
   /** How long one request may wait for the registry before `unavailable` is emitted, milliseconds. */
   @Transform(toInt) @IsInt() @Min(0) @Max(60000) REGISTRY_TIMEOUT_MS = 5000;
+  /**
+   * Full re-read of the in-memory registry cache, milliseconds (picks up other replicas' writes; this process's
+   * own writes are in the cache at once). 0: no cache, the registry is read for every request.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) REGISTRY_CACHE_REFRESH_MS = 300_000;
+  /** Without a successful full re-read for this long the cache vouches for nothing (status `unavailable`). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(86_400_000) REGISTRY_CACHE_MAX_AGE_MS = 900_000;
   /** Registry data verified or changed longer ago than this is flagged stale, days. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3650) REGISTRY_STALE_AFTER_DAYS = 365;
   /** Comma-separated ISO 3166-1 alpha-2 codes; default data/countries-of-concern.json. */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { deriveEnvelope, type AccessGeolocatedV1, type AccessVerifiedV1 } from '@clearance/contracts';
 import { ENV } from '@clearance/platform';
+import { RegistryCache } from './registry/registry.cache';
 import { SubjectRepository } from './registry/subject.repository';
 import { SanctionsScreener } from './screening/sanctions.screener';
 import { buildVerificationSection, type EnrichmentRules, type RegistryRead } from './verification.enricher';
@@ -49,6 +50,7 @@ export class Verifier {
     private readonly registry: SubjectRepository,
     private readonly screener: SanctionsScreener,
     @Inject(ENV) private readonly env: VerificationEnv,
+    @Optional() private readonly cache?: RegistryCache,
   ) {
     this.rules = {
       countriesOfConcern: new Set(env.COUNTRIES_OF_CONCERN?.split(',') ?? defaultCountriesOfConcern()),
@@ -60,6 +62,9 @@ export class Verifier {
     const subject = event.request.subject;
     const read = await readWithDeadline(
       async () => {
+        // the cache throws while it cannot vouch (not loaded, too old): retried, then `unavailable`
+        if (this.cache?.enabled)
+          return { status: 'ok', ...this.cache.lookup(subject.userId, subject.organizationId) };
         const user = await this.registry.findUser(subject.userId);
         const organizationId = user?.record.organizationId ?? subject.organizationId;
         const organization = organizationId ? await this.registry.findOrganization(organizationId) : null;

@@ -1,9 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ReadinessCheck } from '@clearance/platform';
 import { SanctionsScreener } from '../screening/sanctions.screener';
+import { RegistryCache } from './registry.cache';
 import { SubjectRepository } from './subject.repository';
 
-/** Ready when the registry answers (its indexes created) and the denied-party lists are loaded. */
+/** Ready when the registry answers (its indexes created), its cache is loaded and the denied-party lists are. */
 @Injectable()
 export class RegistryReadiness implements ReadinessCheck, OnApplicationBootstrap {
   readonly name = 'registry';
@@ -13,6 +14,7 @@ export class RegistryReadiness implements ReadinessCheck, OnApplicationBootstrap
   constructor(
     private readonly repository: SubjectRepository,
     private readonly screener: SanctionsScreener,
+    private readonly cache: RegistryCache,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -33,5 +35,10 @@ export class RegistryReadiness implements ReadinessCheck, OnApplicationBootstrap
     if (!this.indexesReady) await this.ensureIndexes();
     if (!this.indexesReady) throw new Error('registry indexes not created');
     await this.repository.ping();
+    if (this.cache.enabled && !this.cache.fresh) {
+      // a full read of a large registry outlasts a probe: start one (or join the running one), answer now
+      void this.cache.refresh();
+      throw new Error('registry cache not loaded (yet)');
+    }
   }
 }

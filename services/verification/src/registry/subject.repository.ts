@@ -32,6 +32,10 @@ export interface ChangeResult<T> {
 
 type Doc = Record<string, unknown>;
 
+/** A change the registry applied (after its write succeeded). */
+export type SubjectChange =
+  { kind: 'user'; stored: Stored<UserRecord> } | { kind: 'organization'; stored: Stored<OrganizationRecord> };
+
 const META_FIELDS = new Set(['_id', 'version', 'updatedAt', 'updatedBy']);
 
 /** The record without storage fields, with undefined members removed (so comparisons are by content). */
@@ -39,6 +43,15 @@ function plain(doc: Doc): Doc {
   return Object.fromEntries(
     Object.entries(doc).filter(([k, v]) => !META_FIELDS.has(k) && v !== undefined && v !== null),
   );
+}
+
+function toStored<T>(doc: Doc): Stored<T> {
+  return {
+    record: plain(doc) as T,
+    version: doc['version'] as number,
+    updatedAt: doc['updatedAt'] as Date,
+    updatedBy: doc['updatedBy'] as string,
+  };
 }
 
 function sameContent(a: Doc, b: Doc): boolean {
@@ -67,6 +80,8 @@ function sortKeys(value: unknown): unknown {
  */
 @Injectable()
 export class SubjectRepository {
+  private readonly listeners: ((change: SubjectChange) => void)[] = [];
+
   constructor(
     @InjectModel(USER_MODEL) private readonly users: Model<Doc>,
     @InjectModel(ORGANIZATION_MODEL) private readonly organizations: Model<Doc>,
@@ -76,6 +91,19 @@ export class SubjectRepository {
   /** Creates the declared indexes (autoIndex is off). */
   async ensureIndexes(): Promise<void> {
     for (const model of [this.users, this.organizations, this.history]) await model.createIndexes();
+  }
+
+  /** Called with every change this repository applies, right after its record write succeeded. */
+  onChange(listener: (change: SubjectChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async allUsers(): Promise<Stored<UserRecord>[]> {
+    return this.all<UserRecord>(this.users);
+  }
+
+  async allOrganizations(): Promise<Stored<OrganizationRecord>[]> {
+    return this.all<OrganizationRecord>(this.organizations);
   }
 
   async findUser(userId: string): Promise<Stored<UserRecord> | null> {
@@ -120,13 +148,13 @@ export class SubjectRepository {
 
   private async find<T>(model: Model<Doc>, filter: Doc): Promise<Stored<T> | null> {
     const doc = await model.findOne(filter).lean().exec();
-    if (!doc) return null;
-    return {
-      record: plain(doc) as T,
-      version: doc['version'] as number,
-      updatedAt: doc['updatedAt'] as Date,
-      updatedBy: doc['updatedBy'] as string,
-    };
+    return doc ? toStored<T>(doc) : null;
+  }
+
+  private async all<T>(model: Model<Doc>): Promise<Stored<T>[]> {
+    const out: Stored<T>[] = [];
+    for await (const doc of model.find({}).lean().batchSize(5000).cursor()) out.push(toStored<T>(doc as Doc));
+    return out;
   }
 
   private async put<T>(
@@ -181,7 +209,10 @@ export class SubjectRepository {
         throw err;
       }
     }
+    const result: Stored<T> = { record: after as T, version, updatedAt: now, updatedBy: ctx.actor };
+    // the record is written: readers (the registry cache) see it from now on, even if marking the entry fails
+    for (const listener of this.listeners) listener({ kind, stored: result } as unknown as SubjectChange);
     await this.history.updateOne({ historyId }, { $set: { applied: true } }).exec();
-    return { changed: true, stored: { record: after as T, version, updatedAt: now, updatedBy: ctx.actor } };
+    return { changed: true, stored: result };
   }
 }

@@ -1,0 +1,112 @@
+import { VerificationEnv } from '../verification.env';
+import { RegistryCache, RegistryCacheStaleError } from './registry.cache';
+import type { SubjectChange, SubjectRepository } from './subject.repository';
+import type { OrganizationRecord, Stored, UserRecord } from './subject.schema';
+
+const user = (userId: string, version: number, organizationId?: string): Stored<UserRecord> => ({
+  record: { userId, level: 'identity', organizationId },
+  version,
+  updatedAt: new Date('2026-11-01T00:00:00Z'),
+  updatedBy: 'test',
+});
+const org = (organizationId: string, version: number): Stored<OrganizationRecord> => ({
+  record: {
+    organizationId,
+    legalName: `${organizationId} Inc`,
+    countryOfIncorporation: 'US',
+    egressRanges: [],
+  },
+  version,
+  updatedAt: new Date('2026-11-01T00:00:00Z'),
+  updatedBy: 'test',
+});
+
+/** The repository as the cache sees it: full reads it can hold open, and the change feed of its writes. */
+function fakeRepository(users: Stored<UserRecord>[], organizations: Stored<OrganizationRecord>[]) {
+  let emit: (c: SubjectChange) => void = () => undefined;
+  let gate: Promise<void> = Promise.resolve();
+  const repository = {
+    onChange: (l: (c: SubjectChange) => void) => (emit = l),
+    allUsers: async () => {
+      await gate;
+      return users;
+    },
+    allOrganizations: async () => organizations,
+  } as unknown as SubjectRepository;
+  return {
+    repository,
+    write: (c: SubjectChange) => emit(c),
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return release;
+    },
+  };
+}
+
+const env = (overrides: Partial<VerificationEnv> = {}) =>
+  Object.assign(new VerificationEnv(), { REGISTRY_CACHE_REFRESH_MS: 60_000, ...overrides });
+
+describe(RegistryCache.name, () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('vouches for nothing before the first full read', () => {
+    const { repository } = fakeRepository([], []);
+    const sut = new RegistryCache(repository, env());
+
+    expect(() => sut.lookup('u-1', undefined)).toThrow(RegistryCacheStaleError);
+  });
+
+  it("answers from memory after a full read: the user and the user's organisation, or null for unknown ones", async () => {
+    const { repository } = fakeRepository([user('u-1', 1, 'o-1')], [org('o-1', 1), org('o-2', 1)]);
+    const sut = new RegistryCache(repository, env());
+    await sut.refresh();
+
+    expect(sut.lookup('u-1', 'o-2')).toEqual({ user: user('u-1', 1, 'o-1'), organization: org('o-1', 1) });
+    expect(sut.lookup('nobody', 'o-2')).toEqual({ user: null, organization: org('o-2', 1) });
+    expect(sut.lookup('nobody', undefined)).toEqual({ user: null, organization: null });
+  });
+
+  it('applies its own writes at once, and keeps one made during a re-read that returned an older version', async () => {
+    const organizations = [org('o-1', 1)];
+    const fake = fakeRepository([user('u-1', 1)], organizations);
+    const sut = new RegistryCache(fake.repository, env());
+    await sut.refresh();
+    organizations[0] = org('o-1', 2);
+    fake.write({ kind: 'organization', stored: org('o-1', 2) });
+    expect(sut.lookup('u-1', 'o-1').organization?.version).toBe(2);
+
+    const release = fake.hold();
+    const reread = sut.refresh();
+    fake.write({ kind: 'user', stored: user('u-1', 2) });
+    release();
+    await reread;
+
+    // the re-read returned the user's version 1 (its read began before the write): the newer own write survives
+    expect(sut.lookup('u-1', 'o-1').user?.version).toBe(2);
+    expect(sut.lookup('u-1', 'o-1').organization?.version).toBe(2);
+  });
+
+  it('fails closed when no full read succeeded for longer than the maximum age', async () => {
+    const { repository } = fakeRepository([user('u-1', 1)], []);
+    const sut = new RegistryCache(repository, env({ REGISTRY_CACHE_MAX_AGE_MS: 5_000 }));
+    const t0 = Date.now();
+    await sut.refresh();
+
+    jest.spyOn(Date, 'now').mockReturnValue(t0 + 60_000);
+
+    expect(sut.fresh).toBe(false);
+    expect(() => sut.lookup('u-1', undefined)).toThrow(/too old/);
+  });
+
+  it('is off with REGISTRY_CACHE_REFRESH_MS=0 and does not subscribe to changes', () => {
+    const onChange = jest.fn();
+    const sut = new RegistryCache(
+      { onChange } as unknown as SubjectRepository,
+      env({ REGISTRY_CACHE_REFRESH_MS: 0 }),
+    );
+
+    expect(sut.enabled).toBe(false);
+    expect(onChange).not.toHaveBeenCalled();
+  });
+});
