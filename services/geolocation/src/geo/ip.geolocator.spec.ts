@@ -184,6 +184,67 @@ describe(geolocateIp.name, () => {
     });
   });
 
+  // 175.45.176.1 (KP) is af2d:b001; its Teredo form inverts it (50d2:4ffe) behind a real Teredo server
+  // (65.54.227.120, 4136:e378); 71.192.0.1 (Comcast, US) is 47c0:0001.
+  it.each([
+    ['6to4', '2002:af2d:b001::1'],
+    ['6to4 with a host part', '2002:af2d:b001:1234:5678::abcd'],
+    ['teredo', '2001:0:4136:e378:8000:63bf:50d2:4ffe'],
+    ['nat64', '64:ff9b::175.45.176.1'],
+    ['nat64', '64:ff9b:1::af2d:b001'],
+    ['ipv4-compatible', '::175.45.176.1'],
+  ])('places %s %s where its embedded IPv4 address is (KP), not where the IPv6 prefix is', (kind, ip) => {
+    const geo = geolocateIp(sut, ip);
+    expect(geo).toMatchObject({
+      ip: ip.includes('.') ? expect.any(String) : ip,
+      version: 6,
+      country: 'KP',
+      unroutable: false,
+      embeddedIpv4: { kind: kind.split(' ')[0], ip: '175.45.176.1', trusted: true },
+    });
+    expect(geo.asn).toBe(geolocateIp(sut, '175.45.176.1').asn);
+  });
+
+  it('gives a 6to4 address the city, network and signals of its IPv4 address', () => {
+    const home = geolocateIp(sut, '71.192.0.1');
+    expect(geolocateIp(sut, '2002:47c0:1::1')).toEqual({
+      ...home,
+      ip: '2002:47c0:1::1',
+      version: 6,
+      embeddedIpv4: { kind: '6to4', ip: '71.192.0.1', trusted: true },
+    });
+    expect(geolocateIp(sut, '2002:808:808::1').anonymizers.map((a) => a.kind)).toContain('hosting'); // 8.8.8.8
+  });
+
+  it.each([
+    ['6to4 of a private address', '2002:a00:1::1', '10.0.0.1'],
+    ['6to4 of the 6to4 relay anycast', '2002:c058:6301::1', '192.88.99.1'],
+    ['teredo with a private server', '2001:0:a00:1:8000:63bf:50d2:4ffe', '175.45.176.1'],
+    ['teredo of a private client', '2001:0:4136:e378:8000:63bf:f5ff:fffe', '10.0.0.1'],
+    ['nat64 of a loopback address', '64:ff9b::127.0.0.1', '127.0.0.1'],
+  ])('fails closed on %s: country unknown, never the prefix country', (_name, ip, embedded) => {
+    expect(geolocateIp(sut, ip)).toMatchObject({
+      country: 'unknown',
+      subdivision: undefined,
+      asn: undefined,
+      unroutable: false,
+      embeddedIpv4: { ip: embedded, trusted: false },
+    });
+  });
+
+  it('fails closed on a NAT64 local-use address whose prefix length cannot be known', () => {
+    expect(geolocateIp(sut, '64:ff9b:1:af2d:b0:100::')).toMatchObject({
+      country: 'unknown',
+      embeddedIpv4: { kind: 'nat64', ip: undefined, trusted: false },
+    });
+  });
+
+  it('checks the lists of the IPv6 address itself too', () => {
+    // a Tor exit written in the list as IPv6 would not hide behind the IPv4 it carries: here a listed IPv4
+    // exit (103.196.37.111 = 67c4:256f) carried in 6to4 raises the IPv4 address's Tor signal
+    expect(geolocateIp(sut, '2002:67c4:256f::1').anonymizers.map((a) => a.kind)).toContain('tor');
+  });
+
   it('says unknown, not nothing, for a public address no database places', () => {
     expect(geolocateIp(sut, '3ffe::1')).toMatchObject({
       country: 'unknown',
