@@ -122,6 +122,14 @@ function signalsOf(
     if (anon)
       for (const [flag, signal] of ANONYMOUS_IP_SIGNALS) if (anon[flag]) (anonymizers ??= []).push(signal);
   }
+  for (const s of snapshot.vpnList.lookup(a)) {
+    // A relay operator's ranges on the VPN list are privacy-relay egress, which keeps the user's country.
+    const relay = asn === undefined ? undefined : snapshot.networkClasses.relayByAsn.get(asn);
+    (anonymizers ??= []).push(
+      relay ? { kind: 'relay', source: s.source, detail: `${s.detail} AS${relay.asn} ${relay.name}` } : s,
+    );
+  }
+  for (const s of snapshot.datacenterList.lookup(a)) (anonymizers ??= []).push(s);
   if (snapshot.vpnRanges.size > 0) {
     for (const m of snapshot.vpnRanges.match(a)) {
       (anonymizers ??= []).push({ kind: 'vpn', source: 'vpn-ranges', detail: m.value });
