@@ -1,51 +1,71 @@
-import ipaddr from 'ipaddr.js';
-import type { IpAddress } from './ip.address';
+import { parseIpAddress, type IpAddress } from './ip.address';
 
 const NONE: readonly never[] = Object.freeze([]);
-const V4_LIMIT = 1n << 32n;
 const MASK32 = 0xffffffffn;
+const BUCKETS = 65536;
 
-interface Span<T> {
-  lo: bigint;
-  hi: bigint;
+interface Span<K, T> {
+  lo: K;
+  hi: K;
   value: T;
 }
 
-/** `[lo, hi]` of a CIDR as integers; IPv4-mapped IPv6 CIDRs count as IPv4. */
-function spanOf(cidrText: string): { v4: boolean; lo: bigint; hi: bigint } {
+/**
+ * `[lo, hi]` of a CIDR (a bare address is a /32 or /128): IPv4 as plain numbers, IPv6 as BigInt (only at
+ * build time). IPv4-mapped IPv6 CIDRs count as IPv4. Uses the stage's own strict parser, which is also much
+ * faster than ipaddr.js on tens of thousands of lines.
+ */
+function spanOf(
+  cidrText: string,
+): { v4: true; lo: number; hi: number } | { v4: false; lo: bigint; hi: bigint } {
   const text = cidrText.trim();
-  const withLength = text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`;
-  if (!ipaddr.isValidCIDR(withLength))
+  const slash = text.indexOf('/');
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const lenText = slash < 0 ? undefined : text.slice(slash + 1);
+  const bad = (): never => {
     throw new Error(`not a CIDR: ${JSON.stringify(cidrText.slice(0, 64))}`);
-  const [addr, bits] = ipaddr.parseCIDR(withLength);
-  let v4 = addr.kind() === 'ipv4';
-  let bytes = addr.toByteArray();
-  let width = v4 ? 32 : 128;
-  let len = bits;
-  if (!v4 && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-    v4 = true;
-    bytes = bytes.slice(12);
-    width = 32;
-    len = bits - 96;
+  };
+  if (addrText.includes('%') || (lenText !== undefined && !/^\d{1,3}$/.test(lenText))) bad();
+  let a: IpAddress;
+  try {
+    a = parseIpAddress(addrText);
+  } catch {
+    return bad();
   }
-  let value = 0n;
-  for (const b of bytes) value = (value << 8n) | BigInt(b);
-  const host = (1n << BigInt(width - len)) - 1n;
+  const mapped = a.version === 4 && addrText.includes(':');
+  const width = a.version === 4 && !mapped ? 32 : 128;
+  let len = lenText === undefined ? width : Number(lenText);
+  if (len > width) bad();
+  if (mapped) {
+    if (len < 96) bad(); // a mapped prefix shorter than /96 is not an IPv4 range
+    len -= 96;
+  }
+  if (a.version === 4) {
+    const size = 2 ** (32 - len);
+    const lo = Math.floor(a.v4 / size) * size;
+    return { v4: true, lo, hi: lo + size - 1 };
+  }
+  const value = (BigInt(a.w0) << 96n) | (BigInt(a.w1) << 64n) | (BigInt(a.w2) << 32n) | BigInt(a.w3);
+  const host = (1n << BigInt(128 - len)) - 1n;
   const lo = value & ~host;
-  return { v4, lo, hi: lo | host };
+  return { v4: false, lo, hi: lo | host };
 }
 
 /** Disjoint `[lo, hi]` pieces of overlapping spans, each with the values of every span covering it. */
-function disjoint<T>(spans: Span<T>[]): { lo: bigint; hi: bigint; values: readonly T[] }[] {
-  const events: { at: bigint; add: boolean; id: number }[] = [];
+function disjoint<K extends number | bigint, T>(
+  spans: Span<K, T>[],
+  next: (k: K) => K,
+  prev: (k: K) => K,
+): { lo: K; hi: K; values: readonly T[] }[] {
+  const events: { at: K; add: boolean; id: number }[] = [];
   spans.forEach((s, id) => {
     events.push({ at: s.lo, add: true, id });
-    events.push({ at: s.hi + 1n, add: false, id });
+    events.push({ at: next(s.hi), add: false, id });
   });
   events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   const active = new Set<number>();
   const shared = new Map<string, readonly T[]>();
-  const out: { lo: bigint; hi: bigint; values: readonly T[] }[] = [];
+  const out: { lo: K; hi: K; values: readonly T[] }[] = [];
   for (let i = 0; i < events.length;) {
     const at = events[i]!.at;
     while (i < events.length && events[i]!.at === at) {
@@ -54,14 +74,25 @@ function disjoint<T>(spans: Span<T>[]): { lo: bigint; hi: bigint; values: readon
       else active.delete(e.id);
     }
     if (active.size === 0 || i >= events.length) continue;
-    const ids = [...active].sort((a, b) => a - b);
-    const key = ids.join(',');
+    const ids = active.size === 1 ? [...active] : [...active].sort((a, b) => a - b);
+    const key = ids.length === 1 ? String(ids[0]) : ids.join(',');
     let values = shared.get(key);
     if (!values) {
       values = Object.freeze(ids.map((id) => spans[id]!.value));
       shared.set(key, values);
     }
-    out.push({ lo: at, hi: events[i]!.at - 1n, values });
+    out.push({ lo: at, hi: prev(events[i]!.at), values });
+  }
+  return out;
+}
+
+/** `bucket[b]` = how many ranges start below `b << 16` (b = 0..65536): narrows every search to one /16. */
+function buckets(count: number, top16: (i: number) => number): Uint32Array {
+  const out = new Uint32Array(BUCKETS + 1);
+  let i = 0;
+  for (let b = 0; b <= BUCKETS; b++) {
+    while (i < count && top16(i) < b) i++;
+    out[b] = i;
   }
   return out;
 }
@@ -77,10 +108,12 @@ export class RangeIndex<T> {
     private readonly v4Lo: Uint32Array,
     private readonly v4Hi: Uint32Array,
     private readonly v4Values: readonly (readonly T[])[],
+    private readonly v4Buckets: Uint32Array,
     /** Four words per range, most significant first. */
     private readonly v6Lo: Uint32Array,
     private readonly v6Hi: Uint32Array,
     private readonly v6Values: readonly (readonly T[])[],
+    private readonly v6Buckets: Uint32Array,
     /** CIDRs the index was built from. */
     readonly size: number,
     readonly v4Count: number,
@@ -93,19 +126,28 @@ export class RangeIndex<T> {
 
   /** Builds from `[cidr, value]` pairs; throws on the first text that is not a CIDR, naming it. */
   static build<T>(entries: Iterable<readonly [string, T]>): RangeIndex<T> {
-    const v4: Span<T>[] = [];
-    const v6: Span<T>[] = [];
+    const v4: Span<number, T>[] = [];
+    const v6: Span<bigint, T>[] = [];
     for (const [cidr, value] of entries) {
       const s = spanOf(cidr);
-      (s.v4 ? v4 : v6).push({ lo: s.lo, hi: s.hi, value });
+      if (s.v4) v4.push({ lo: s.lo, hi: s.hi, value });
+      else v6.push({ lo: s.lo, hi: s.hi, value });
     }
-    const a = disjoint(v4);
-    const b = disjoint(v6);
+    const a = disjoint(
+      v4,
+      (k) => k + 1,
+      (k) => k - 1,
+    );
+    const b = disjoint(
+      v6,
+      (k) => k + 1n,
+      (k) => k - 1n,
+    );
     const v4Lo = new Uint32Array(a.length);
     const v4Hi = new Uint32Array(a.length);
     a.forEach((r, i) => {
-      v4Lo[i] = Number(r.lo);
-      v4Hi[i] = Number(r.hi < V4_LIMIT ? r.hi : V4_LIMIT - 1n);
+      v4Lo[i] = r.lo;
+      v4Hi[i] = Math.min(r.hi, 0xffffffff);
     });
     const v6Lo = new Uint32Array(b.length * 4);
     const v6Hi = new Uint32Array(b.length * 4);
@@ -120,9 +162,11 @@ export class RangeIndex<T> {
       v4Lo,
       v4Hi,
       a.map((r) => r.values),
+      buckets(a.length, (i) => v4Lo[i]! >>> 16),
       v6Lo,
       v6Hi,
       b.map((r) => r.values),
+      buckets(b.length, (i) => v6Lo[i * 4]! >>> 16),
       v4.length + v6.length,
       v4.length,
       v6.length,
@@ -136,9 +180,11 @@ export class RangeIndex<T> {
 
   private lookupV4(x: number): readonly T[] {
     const lo = this.v4Lo;
-    let left = 0;
-    let right = lo.length - 1;
-    let found = -1;
+    const b = x >>> 16;
+    // the last range starting at or below x is at most the last one starting in x's /16, at least the one before
+    let left = this.v4Buckets[b]!;
+    let right = this.v4Buckets[b + 1]! - 1;
+    let found = left - 1;
     while (left <= right) {
       const mid = (left + right) >>> 1;
       if (lo[mid]! <= x) {
@@ -153,9 +199,10 @@ export class RangeIndex<T> {
 
   private lookupV6(w0: number, w1: number, w2: number, w3: number): readonly T[] {
     const lo = this.v6Lo;
-    let left = 0;
-    let right = lo.length / 4 - 1;
-    let found = -1;
+    const b = w0 >>> 16;
+    let left = this.v6Buckets[b]!;
+    let right = this.v6Buckets[b + 1]! - 1;
+    let found = left - 1;
     while (left <= right) {
       const mid = (left + right) >>> 1;
       const i = mid * 4;
