@@ -62,10 +62,31 @@ const CASES: Case[] = [
     reason: 'ALLOW_STANDARD',
   },
   {
-    name: 'standard: VPN is allowed',
+    name: 'standard: VPN hides the country',
     patch: both(standard, (e) => void e.geo.ip.anonymizers.push({ kind: 'vpn', source: 'vpn-list' })),
+    outcome: 'deny',
+    reason: 'NET_VPN',
+  },
+  {
+    name: 'standard: public proxy hides the country',
+    patch: both(standard, (e) => void e.geo.ip.anonymizers.push({ kind: 'proxy', source: 'proxy-list' })),
+    outcome: 'deny',
+    reason: 'NET_PROXY',
+  },
+  {
+    name: 'standard: a privacy relay keeps the country, so it is allowed',
+    patch: both(standard, (e) => void e.geo.ip.anonymizers.push({ kind: 'relay', source: 'x4bnet-vpn' })),
     outcome: 'allow',
     reason: 'ALLOW_STANDARD',
+  },
+  {
+    name: 'standard: a relay in an embargoed country is still denied',
+    patch: both(standard, (e) => {
+      e.geo.ip.anonymizers.push({ kind: 'relay', source: 'x4bnet-vpn' });
+      e.geo.ip.country = 'IR';
+    }),
+    outcome: 'deny',
+    reason: 'GEO_EMBARGOED_COUNTRY',
   },
   {
     name: 'embed-* models are standard',
@@ -315,6 +336,12 @@ const CASES: Case[] = [
     patch: (e) => void e.geo.ip.anonymizers.push({ kind: 'vpn', source: 'vpn-list' }),
     outcome: 'deny',
     reason: 'NET_VPN',
+  },
+  {
+    name: 'frontier: privacy relay',
+    patch: (e) => void e.geo.ip.anonymizers.push({ kind: 'relay', source: 'x4bnet-vpn' }),
+    outcome: 'deny',
+    reason: 'NET_PRIVATE_RELAY',
   },
   {
     name: 'frontier: public proxy',

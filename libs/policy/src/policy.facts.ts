@@ -139,6 +139,11 @@ export const FACTS: Record<string, FactDefinition> = {
     description: 'network.ip is a VPN endpoint',
     get: (e) => hasAnonymizer(e.geo?.ip, 'vpn'),
   },
+  relay: {
+    type: 'boolean',
+    description: 'network.ip is privacy-relay egress that keeps the user country (iCloud Private Relay)',
+    get: (e) => hasAnonymizer(e.geo?.ip, 'relay'),
+  },
   proxy: {
     type: 'boolean',
     description: 'network.ip is a public proxy',

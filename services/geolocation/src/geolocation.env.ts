@@ -16,6 +16,11 @@ export class GeolocationEnv extends BaseEnv {
   @IsOptional() @IsString() GEO_MAXMIND_ANONYMOUS_IP_PATH?: string;
   @IsOptional() @IsString() GEO_TOR_LIST_PATH?: string;
   @IsOptional() @IsString() GEO_NETWORK_CLASSES_PATH?: string;
+  /** Published VPN / datacenter network lists (one CIDR a line), per IP version. */
+  @IsOptional() @IsString() GEO_VPN_LIST_V4_PATH?: string;
+  @IsOptional() @IsString() GEO_VPN_LIST_V6_PATH?: string;
+  @IsOptional() @IsString() GEO_DATACENTER_LIST_V4_PATH?: string;
+  @IsOptional() @IsString() GEO_DATACENTER_LIST_V6_PATH?: string;
   @IsOptional() @IsString() GEO_VPN_RANGES_PATH?: string;
   @IsOptional() @IsString() GEO_PROXY_RANGES_PATH?: string;
   @IsOptional() @IsString() GEO_OPERATOR_LISTS_PATH?: string;

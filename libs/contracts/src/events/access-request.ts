@@ -27,11 +27,23 @@ export class SubjectV1 {
   @IsOptional() @IsISO31661Alpha2() claimedCountry?: string;
 }
 
+/**
+ * A scoped IPv6 address (`fe80::1%eth0`) names an interface of the sender's own link, never a client on the
+ * internet: no data set can place it, so it is refused here rather than dead-lettered later.
+ */
+const NO_ZONE_ID = /^[^%]*$/;
+const ZONE_ID_MESSAGE = '$property must be an address without an IPv6 zone id (%…)';
+
 export class NetworkV1 {
-  /** The address the request came from (IPv4 or IPv6). */
-  @IsIP() ip!: string;
+  /** The address the request came from (IPv4 or IPv6, without a zone id). */
+  @IsIP() @Matches(NO_ZONE_ID, { message: ZONE_ID_MESSAGE }) ip!: string;
   /** `X-Forwarded-For` chain as seen by the upstream API, client first. */
-  @IsOptional() @IsArray() @ArrayMaxSize(16) @IsIP(undefined, { each: true }) forwardedFor?: string[];
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @IsIP(undefined, { each: true })
+  @Matches(NO_ZONE_ID, { each: true, message: ZONE_ID_MESSAGE })
+  forwardedFor?: string[];
   @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
 }
 

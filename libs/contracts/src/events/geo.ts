@@ -16,7 +16,8 @@ import {
 export const UNKNOWN_COUNTRY = 'unknown';
 export const SANCTIONED_REGIONS = ['crimea', 'donetsk', 'luhansk'] as const;
 export type SanctionedRegion = (typeof SANCTIONED_REGIONS)[number];
-export const ANONYMIZER_KINDS = ['tor', 'vpn', 'proxy', 'hosting'] as const;
+/** `relay`: a privacy relay that keeps the user's country (Apple iCloud Private Relay egress), not a VPN. */
+export const ANONYMIZER_KINDS = ['tor', 'vpn', 'relay', 'proxy', 'hosting'] as const;
 export type AnonymizerKind = (typeof ANONYMIZER_KINDS)[number];
 
 /** One anonymizer signal and the data set that raised it. */
@@ -34,6 +35,19 @@ export class OperatorListMatchV1 {
   @IsString() cidr!: string;
 }
 
+/** IPv6 forms that carry an IPv4 address: 6to4 (2002::/16), Teredo (2001::/32), NAT64, IPv4-compatible (::/96). */
+export const IPV4_EMBEDDINGS = ['6to4', 'teredo', 'nat64', 'ipv4-compatible'] as const;
+export type Ipv4Embedding = (typeof IPV4_EMBEDDINGS)[number];
+
+/** The IPv4 address an IPv6 transition address carries; the location of `IpGeoV1` is that address's. */
+export class EmbeddedIpv4V1 {
+  @IsIn(IPV4_EMBEDDINGS) kind!: Ipv4Embedding;
+  /** The embedded address (for Teredo the de-obfuscated client); absent when it cannot be decoded. */
+  @IsOptional() @IsString() ip?: string;
+  /** False when the embedded address is missing or unroutable: the country is then `unknown` (fail closed). */
+  @IsBoolean() trusted!: boolean;
+}
+
 export class IpGeoV1 {
   /** Normalised address (IPv4-mapped IPv6 written as IPv4). */
   @IsString() ip!: string;
@@ -44,6 +58,11 @@ export class IpGeoV1 {
   @IsOptional() @IsString() city?: string;
   @IsOptional() @IsInt() asn?: number;
   @IsOptional() @IsString() asOrganization?: string;
+  /**
+   * Set for an IPv6 address that carries an IPv4 one: country, subdivision, city, ASN and region are then the
+   * IPv4 address's, anonymizers and operator lists those of both.
+   */
+  @IsOptional() @ValidateNested() @Type(() => EmbeddedIpv4V1) embeddedIpv4?: EmbeddedIpv4V1;
   /** True for private, loopback, link-local, CGNAT, documentation, multicast and reserved ranges. */
   @IsBoolean() unroutable!: boolean;
   /** The ipaddr.js range name when unroutable, e.g. `private`, `loopback`, `carrierGradeNat`. */
@@ -66,6 +85,12 @@ export class DatasetVersionV1 {
   @IsString() name!: string;
   /** Version, build date or content hash, whatever the data set offers (several joined by `;`). */
   @IsString() version!: string;
+  /** Date the data describes (the source's publication or snapshot date, ISO 8601), when known. */
+  @IsOptional() @IsISO8601() date?: string;
+  /** Where the data comes from (a URL or a publisher's name), when known. */
+  @IsOptional() @IsString() source?: string;
+  /** Number of entries (ranges, addresses) loaded. */
+  @IsOptional() @IsInt() count?: number;
 }
 
 export class GeoSectionV1 {

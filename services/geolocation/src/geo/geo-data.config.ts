@@ -14,6 +14,13 @@ export interface GeoDataConfig {
   maxmindAnonymousIpPath?: string;
   torListPath: string;
   networkClassesPath: string;
+  /** Published VPN provider networks (X4BNet lists_vpn `output/vpn`), one CIDR a line, per IP version. */
+  vpnListV4Path: string;
+  vpnListV6Path: string;
+  /** Published VPN and datacenter networks (X4BNet lists_vpn `output/datacenter`), per IP version. */
+  datacenterListV4Path: string;
+  datacenterListV6Path: string;
+  /** The operator's own VPN and proxy ranges (`CIDR [label]`), added to the lists above. */
   vpnRangesPath?: string;
   proxyRangesPath?: string;
   operatorListsPath?: string;
@@ -36,6 +43,10 @@ export function defaultGeoDataConfig(): GeoDataConfig {
     asnV6CsvPath: join(asn, 'asn-ipv6.csv'),
     torListPath: join(GEO_DATA_DIR, 'tor-exit-nodes.lst'),
     networkClassesPath: join(GEO_DATA_DIR, 'network-classes.yaml'),
+    vpnListV4Path: join(GEO_DATA_DIR, 'x4bnet', 'vpn-ipv4.txt'),
+    vpnListV6Path: join(GEO_DATA_DIR, 'x4bnet', 'vpn-ipv6.txt'),
+    datacenterListV4Path: join(GEO_DATA_DIR, 'x4bnet', 'datacenter-ipv4.txt'),
+    datacenterListV6Path: join(GEO_DATA_DIR, 'x4bnet', 'datacenter-ipv6.txt'),
     vpnRangesPath: join(GEO_DATA_DIR, 'vpn-ranges.txt'),
     proxyRangesPath: join(GEO_DATA_DIR, 'proxy-ranges.txt'),
   };

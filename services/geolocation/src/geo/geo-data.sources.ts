@@ -27,9 +27,11 @@ import type {
   NetworkClassKind,
   OperatorListTag,
   RegionOperator,
+  RelayOperator,
   TorExitList,
 } from './geo.snapshot';
 import { parseIpAddress } from './ip.address';
+import { RangeIndex } from './range.index';
 
 /** The parts of a snapshot one component owns, and the data sets it contributes to provenance. */
 export type SnapshotPart = Partial<Omit<GeoSnapshot, 'datasets' | 'generation'>>;
@@ -202,7 +204,13 @@ function torComponent(config: GeoDataConfig): DataComponent {
       return {
         part: { tor },
         datasets: [
-          { name: 'tor-exit-list', version: `${date}; ${addresses.size} addresses; sha256 ${hash}` },
+          {
+            name: 'tor-exit-list',
+            version: `${date}; ${addresses.size} addresses; sha256 ${hash}`,
+            ...(hash === SHIPPED_TOR_SNAPSHOT.sha256 ? { date: SHIPPED_TOR_SNAPSHOT.date } : {}),
+            source: 'Tor Project bulk exit list',
+            count: addresses.size,
+          },
         ],
       };
     },
@@ -213,6 +221,7 @@ interface NetworkClassesFile {
   version?: unknown;
   asns?: { asn?: unknown; name?: unknown; classes?: unknown; source?: unknown }[];
   regionOperators?: { asn?: unknown; region?: unknown; name?: unknown; source?: unknown }[];
+  relayOperators?: { asn?: unknown; name?: unknown; source?: unknown }[];
 }
 
 export function parseNetworkClasses(text: string): NetworkClasses {
@@ -257,7 +266,21 @@ export function parseNetworkClasses(text: string): NetworkClasses {
       source: str(e.source, `source of AS${asn}`),
     });
   }
-  return { version: typeof doc.version === 'string' ? doc.version : 'unversioned', byAsn, regionByAsn };
+  const relayByAsn = new Map<number, RelayOperator>();
+  for (const e of doc.relayOperators ?? []) {
+    const asn = asnOf(e.asn);
+    relayByAsn.set(asn, {
+      asn,
+      name: str(e.name, `name of AS${asn}`),
+      source: str(e.source, `source of AS${asn}`),
+    });
+  }
+  return {
+    version: typeof doc.version === 'string' ? doc.version : 'unversioned',
+    byAsn,
+    regionByAsn,
+    relayByAsn,
+  };
 }
 
 function networkClassesComponent(config: GeoDataConfig): DataComponent {
@@ -273,7 +296,7 @@ function networkClassesComponent(config: GeoDataConfig): DataComponent {
         datasets: [
           {
             name: 'network-classes',
-            version: `${networkClasses.version}; ${networkClasses.byAsn.size} ASNs; ${networkClasses.regionByAsn.size} region operators; sha256 ${sha256(raw)}`,
+            version: `${networkClasses.version}; ${networkClasses.byAsn.size} ASNs; ${networkClasses.regionByAsn.size} region operators; ${networkClasses.relayByAsn.size} relay operators; sha256 ${sha256(raw)}`,
           },
         ],
       };
@@ -316,6 +339,85 @@ function rangeListComponent(
       return {
         part: { [key]: set },
         datasets: [{ name, version: `${set.size} ranges; sha256 ${sha256(raw)}` }],
+      };
+    },
+  };
+}
+
+/**
+ * The published lists shipped in data/x4bnet (X4BNet lists_vpn as of 2026-08-22, MIT), by sha256: lets
+ * provenance name their date when the files are the shipped ones.
+ */
+export const SHIPPED_X4BNET_LISTS = {
+  date: '2026-08-22',
+  source: 'https://github.com/X4BNet/lists_vpn (MIT, (c) 2024 X4B)',
+  sha256: new Set([
+    'd9c11123704770e307f814d36c5bdbdd1997c65c9f3de7ca3a95aa9fa0d5d7e3', // output/vpn/ipv4.txt
+    '5b91e26f6706d20307b4f329ce2f148cfa17d5939d9c367962e2b91b65333d0a', // output/vpn/ipv6.txt
+    '3d24d6e3c0b0aecea1d8eed1f91fc0d563bba6dd80b8e13383e13a562758a0c5', // output/datacenter/ipv4.txt
+    'fb1c6e465fed11612a620e54810891d877ba65d71b4d049759511a5d4273b7fc', // output/datacenter/ipv6.txt
+  ]),
+} as const;
+
+/** One CIDR a line (comments and blank lines allowed), every line's signal built once at load. */
+export function parsePublishedList(
+  text: string,
+  what: string,
+  signal: (cidr: string) => AnonymizerSignalV1,
+): [string, AnonymizerSignalV1][] {
+  const out: [string, AnonymizerSignalV1][] = [];
+  for (const { line, text: t } of dataLines(text)) {
+    const cidr = t.split(/\s+/)[0]!;
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(cidr))
+      throw new Error(`${what} line ${line}: not a CIDR: ${JSON.stringify(cidr.slice(0, 64))}`);
+    out.push([cidr, Object.freeze(signal(cidr))]);
+  }
+  return out;
+}
+
+function publishedListComponent(
+  name: 'x4bnet-vpn' | 'x4bnet-datacenter',
+  kind: 'vpn' | 'hosting',
+  key: 'vpnList' | 'datacenterList',
+  v4: string,
+  v6: string,
+): DataComponent {
+  return {
+    name,
+    files: [v4, v6],
+    load: async () => {
+      const [a, b] = await Promise.all([readFile(v4), readFile(v6)]);
+      const signal = (cidr: string): AnonymizerSignalV1 => ({ kind, source: name, detail: cidr });
+      const entries = [
+        ...parsePublishedList(a.toString('utf8'), `${name} ${v4}`, signal),
+        ...parsePublishedList(b.toString('utf8'), `${name} ${v6}`, signal),
+      ];
+      let index: RangeIndex<AnonymizerSignalV1>;
+      try {
+        index = RangeIndex.build(entries);
+      } catch (err) {
+        throw new Error(`${name}: ${(err as Error).message}`);
+      }
+      // An empty list would silently switch the signal off: refuse it, the old list stays.
+      if (index.v4Count === 0) throw new Error(`${name}: ${v4} has no ranges`);
+      const hashes = [sha256(a), sha256(b)];
+      const shipped = hashes.every((h) => SHIPPED_X4BNET_LISTS.sha256.has(h));
+      const date = shipped
+        ? SHIPPED_X4BNET_LISTS.date
+        : new Date(Math.max((await stat(v4)).mtimeMs, (await stat(v6)).mtimeMs)).toISOString();
+      return {
+        part: { [key]: index },
+        datasets: [
+          {
+            name,
+            version:
+              `${shipped ? `snapshot ${date}` : `files modified ${date}`}; ${index.size} ranges ` +
+              `(${index.v4Count} IPv4, ${index.v6Count} IPv6); ipv4 sha256 ${hashes[0]}; ipv6 sha256 ${hashes[1]}`,
+            date,
+            source: shipped ? SHIPPED_X4BNET_LISTS.source : `${v4}, ${v6}`,
+            count: index.size,
+          },
+        ],
       };
     },
   };
@@ -379,6 +481,14 @@ export function dataComponents(config: GeoDataConfig): DataComponent[] {
     anonymousIpComponent(config),
     torComponent(config),
     networkClassesComponent(config),
+    publishedListComponent('x4bnet-vpn', 'vpn', 'vpnList', config.vpnListV4Path, config.vpnListV6Path),
+    publishedListComponent(
+      'x4bnet-datacenter',
+      'hosting',
+      'datacenterList',
+      config.datacenterListV4Path,
+      config.datacenterListV6Path,
+    ),
     rangeListComponent('vpn-ranges', config.vpnRangesPath, 'vpnRanges'),
     rangeListComponent('proxy-ranges', config.proxyRangesPath, 'proxyRanges'),
     operatorListsComponent(config),

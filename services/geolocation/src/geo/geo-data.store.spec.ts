@@ -29,7 +29,15 @@ describe(GeoDataStore.name, () => {
       asnV6CsvPath: join(dir, 'asn-ipv6.csv'),
       torListPath: join(dir, 'tor.lst'),
       operatorListsPath: join(dir, 'operator-lists.yaml'),
+      vpnListV4Path: join(dir, 'vpn-ipv4.txt'),
+      vpnListV6Path: join(dir, 'vpn-ipv6.txt'),
+      datacenterListV4Path: join(dir, 'datacenter-ipv4.txt'),
+      datacenterListV6Path: join(dir, 'datacenter-ipv6.txt'),
     };
+    writeFileSync(config.vpnListV4Path, '198.51.100.0/24\n');
+    writeFileSync(config.vpnListV6Path, '');
+    writeFileSync(config.datacenterListV4Path, '198.51.100.0/24\n');
+    writeFileSync(config.datacenterListV6Path, '2001:db8::/32\n');
     writeFileSync(config.asnV4CsvPath, '8.8.8.0,8.8.8.255,15169,Google LLC\n');
     writeFileSync(config.asnV6CsvPath, '');
     writeFileSync(config.torListPath, TOR_A);
@@ -93,6 +101,43 @@ describe(GeoDataStore.name, () => {
       asOrganization: 'Example Networks',
       anonymizers: [],
     });
+  });
+
+  it('reloads the published VPN list when a file is replaced, and names its date and size', async () => {
+    sut.watch(50);
+    expect(geolocateIp(sut.current, '8.8.8.8').anonymizers.map((a) => a.kind)).toEqual(['hosting']);
+    const tmp = `${config.vpnListV4Path}.tmp`;
+    writeFileSync(tmp, '# provider feed\n198.51.100.0/24\n8.8.8.0/24\n');
+    renameSync(tmp, config.vpnListV4Path);
+
+    await pollUntil(() => geolocateIp(sut.current, '8.8.8.8').anonymizers.some((a) => a.kind === 'vpn'), {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+    });
+    expect(geolocateIp(sut.current, '8.8.8.8').anonymizers).toContainEqual({
+      kind: 'vpn',
+      source: 'x4bnet-vpn',
+      detail: '8.8.8.0/24',
+    });
+    expect(sut.current.datasets.find((d) => d.name === 'x4bnet-vpn')).toMatchObject({
+      version: expect.stringMatching(/^files modified .*; 2 ranges \(2 IPv4, 0 IPv6\)/),
+      count: 2,
+      source: `${config.vpnListV4Path}, ${config.vpnListV6Path}`,
+    });
+  });
+
+  it('keeps the published lists in use when a new file is empty or has a bad line', async () => {
+    const before = sut.current;
+    writeFileSync(config.vpnListV4Path, '');
+    await expect(sut.reload('x4bnet-vpn')).resolves.toBe(false);
+    writeFileSync(config.datacenterListV4Path, '198.51.100.0/24\n198.51.100.0/33\n');
+    await expect(sut.reload('x4bnet-datacenter')).resolves.toBe(false);
+
+    expect(sut.current).toBe(before);
+    expect(logger.errors.join('\n')).toMatch(/reload of x4bnet-vpn failed.*has no ranges/);
+    expect(logger.errors.join('\n')).toMatch(
+      /reload of x4bnet-datacenter failed.*not a CIDR: "198.51.100.0\/33"/,
+    );
   });
 
   it('refuses to reload a component it does not have', async () => {

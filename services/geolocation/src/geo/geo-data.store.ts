@@ -131,6 +131,8 @@ export class GeoDataStore {
       anonymousIp: merged.anonymousIp,
       tor: merged.tor ?? missing('tor'),
       networkClasses: merged.networkClasses ?? missing('networkClasses'),
+      vpnList: merged.vpnList ?? missing('vpnList'),
+      datacenterList: merged.datacenterList ?? missing('datacenterList'),
       vpnRanges: merged.vpnRanges ?? missing('vpnRanges'),
       proxyRanges: merged.proxyRanges ?? missing('proxyRanges'),
       operatorLists: merged.operatorLists ?? missing('operatorLists'),

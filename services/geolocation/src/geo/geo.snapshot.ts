@@ -1,5 +1,6 @@
 import type { AnonymizerSignalV1, DatasetVersionV1, SanctionedRegion } from '@clearance/contracts';
 import type { CidrSet } from './cidr.set';
+import type { RangeIndex } from './range.index';
 import type { AsnSource, CityDatabase, MmdbLookup } from './city.database';
 
 export type NetworkClassKind = 'hosting' | 'vpn';
@@ -20,10 +21,18 @@ export interface RegionOperator {
   readonly source: string;
 }
 
+/** An ASN whose addresses on a published VPN list are privacy-relay egress (iCloud Private Relay), not VPN exits. */
+export interface RelayOperator {
+  readonly asn: number;
+  readonly name: string;
+  readonly source: string;
+}
+
 export interface NetworkClasses {
   readonly version: string;
   readonly byAsn: ReadonlyMap<number, NetworkClass>;
   readonly regionByAsn: ReadonlyMap<number, RegionOperator>;
+  readonly relayByAsn: ReadonlyMap<number, RelayOperator>;
 }
 
 export interface TorExitList {
@@ -49,6 +58,10 @@ export interface GeoSnapshot {
   readonly anonymousIp: MmdbLookup | undefined;
   readonly tor: TorExitList;
   readonly networkClasses: NetworkClasses;
+  /** Published VPN provider networks: each range's `vpn` signal (a relay operator's turn into `relay`). */
+  readonly vpnList: RangeIndex<AnonymizerSignalV1>;
+  /** Published VPN and datacenter networks: each range's `hosting` signal. */
+  readonly datacenterList: RangeIndex<AnonymizerSignalV1>;
   readonly vpnRanges: CidrSet<string>;
   readonly proxyRanges: CidrSet<string>;
   readonly operatorLists: CidrSet<OperatorListTag>;

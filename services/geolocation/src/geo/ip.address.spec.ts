@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import { InvalidIpAddressError, parseIPv4, parseIpAddress } from './ip.address';
+import { embeddedIpv4, InvalidIpAddressError, parseIPv4, parseIpAddress } from './ip.address';
 
 describe(parseIpAddress.name, () => {
   it('keeps a dotted quad as it is and gives its 32-bit value', () => {
@@ -95,4 +95,34 @@ describe(parseIPv4.name, () => {
     expect(parseIPv4('0.0.0.0')).toBe(0);
     expect(parseIPv4('255.255.255.255')).toBe(0xffffffff);
   });
+});
+
+describe(embeddedIpv4.name, () => {
+  const decode = (ip: string) => {
+    const e = embeddedIpv4(parseIpAddress(ip));
+    return e && { kind: e.kind, address: e.address?.text, server: e.server?.text };
+  };
+
+  it.each([
+    ['2002:af2d:b001::1', { kind: '6to4', address: '175.45.176.1', server: undefined }],
+    ['2002:c000:0204:1::', { kind: '6to4', address: '192.0.2.4', server: undefined }],
+    // RFC 4380 §4 example: server 65.54.227.120, client 192.0.2.45 obfuscated as 3fff:fdd2
+    [
+      '2001:0000:4136:e378:8000:63bf:3fff:fdd2',
+      { kind: 'teredo', address: '192.0.2.45', server: '65.54.227.120' },
+    ],
+    ['64:ff9b::192.0.2.33', { kind: 'nat64', address: '192.0.2.33', server: undefined }],
+    ['64:ff9b:1::c000:221', { kind: 'nat64', address: '192.0.2.33', server: undefined }],
+    ['64:ff9b:1:c000:2:2100::', { kind: 'nat64', address: undefined, server: undefined }],
+    ['::192.0.2.33', { kind: 'ipv4-compatible', address: '192.0.2.33', server: undefined }],
+  ])('decodes %s', (ip, expected) => {
+    expect(decode(ip)).toEqual(expected);
+  });
+
+  it.each(['2001:470::1', '2003::1', '64:ff9b:2::1', '::', '::1', '2601::1', '8.8.8.8', '::ffff:8.8.8.8'])(
+    'finds nothing in %s',
+    (ip) => {
+      expect(decode(ip)).toBeUndefined();
+    },
+  );
 });

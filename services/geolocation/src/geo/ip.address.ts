@@ -191,6 +191,47 @@ export function parseIpAddress(input: string): IpAddress {
   };
 }
 
+/** The IPv4 address an IPv6 transition address carries, as found by {@link embeddedIpv4}. */
+export interface EmbeddedIpv4 {
+  readonly kind: '6to4' | 'teredo' | 'nat64' | 'ipv4-compatible';
+  /** The IPv4 address; undefined when the form is recognised but the address cannot be decoded. */
+  readonly address: IpAddress | undefined;
+  /** For Teredo, the Teredo server (RFC 4380): a real one is a public IPv4 address. */
+  readonly server?: IpAddress;
+}
+
+/** An IPv4 IpAddress of a 32-bit value. */
+export function ipv4Of(value: number): IpAddress {
+  return v4Address(value >>> 0, formatIPv4(value >>> 0));
+}
+
+/**
+ * Decodes the IPv4 address inside an IPv6 transition address; undefined for every other address. Integer
+ * compares only, as it runs for every IPv6 address. IPv4-mapped (::ffff:0:0/96) never gets here: the parser
+ * already unwrapped it.
+ *
+ * - 6to4, 2002::/16 (RFC 3056): bits 16–47.
+ * - Teredo, 2001:0::/32 (RFC 4380): server in bits 32–63, client in bits 96–127 inverted ("obfuscated").
+ * - NAT64 well-known prefix 64:ff9b::/96 (RFC 6052): bits 96–127.
+ * - NAT64 local-use 64:ff9b:1::/48 (RFC 8215): the operator picks a prefix of /48 to /96 inside it, which
+ *   moves the IPv4 bits; only the /96 layout (bits 48–95 zero) is unambiguous, every other is undecodable.
+ * - IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1, deprecated): bits 96–127, except :: and ::1.
+ */
+export function embeddedIpv4(a: IpAddress): EmbeddedIpv4 | undefined {
+  if (a.version !== 6) return undefined;
+  const { w0, w1, w2, w3 } = a;
+  if (w0 >>> 16 === 0x2002) return { kind: '6to4', address: ipv4Of(((w0 & 0xffff) << 16) | (w1 >>> 16)) };
+  if (w0 === 0x20010000) return { kind: 'teredo', address: ipv4Of(~w3), server: ipv4Of(w1) };
+  if (w0 === 0x0064ff9b) {
+    if (w1 === 0 && w2 === 0) return { kind: 'nat64', address: ipv4Of(w3) };
+    if (w1 >>> 16 === 1)
+      return { kind: 'nat64', address: w1 === 0x10000 && w2 === 0 ? ipv4Of(w3) : undefined };
+    return undefined;
+  }
+  if (w0 === 0 && w1 === 0 && w2 === 0 && w3 > 1) return { kind: 'ipv4-compatible', address: ipv4Of(w3) };
+  return undefined;
+}
+
 /** Four big-endian uint32 words of an IPv6 text, for building indexes; throws on anything else. */
 export function ipv6Words(text: string): [number, number, number, number] {
   if (!parseIPv6Groups(text)) throw new InvalidIpAddressError(text);
