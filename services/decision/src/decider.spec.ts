@@ -66,7 +66,7 @@ describe(Decider.name, () => {
     writeFileSync(
       shadow.path,
       shadow.text
-        .replace("version: '2026-11-27.1'", "version: 'shadow-1'")
+        .replace("version: '2026-12-01.1'", "version: 'shadow-1'")
         .replace('domestic: [US]', 'domestic: [CA]'),
     );
     const sut = start({ SHADOW_POLICY_PATH: shadow.path });
@@ -97,16 +97,16 @@ describe(Decider.name, () => {
     expect(store.active.lastError).toMatch(/policy\.yaml:\d+:\d+: 'NET_ONION' is not allowed here/);
     expect(sut.decide(anEnrichedEvent(), now).decision.policy).toEqual(v1);
 
-    writeFileSync(p.path, p.text.replace("version: '2026-11-27.1'", "version: '2026-11-28.1'"));
+    writeFileSync(p.path, p.text.replace("version: '2026-12-01.1'", "version: '2026-12-02.1'"));
     expect(store.active.reload()).toBe(true);
-    expect(sut.decide(anEnrichedEvent(), now).decision.policy).toMatchObject({ version: '2026-11-28.1' });
+    expect(sut.decide(anEnrichedEvent(), now).decision.policy).toMatchObject({ version: '2026-12-02.1' });
   });
 
   it('picks up a changed file by itself', async () => {
     const p = policyDir();
     const sut = start({ POLICY_PATH: p.path });
 
-    const watched = p.text.replace("version: '2026-11-27.1'", "version: 'watched'");
+    const watched = p.text.replace("version: '2026-12-01.1'", "version: 'watched'");
     writeFileSync(p.path, watched);
 
     for (let i = 0; i < 800 && store.active.current!.ref.version !== 'watched'; i++) {

@@ -44,7 +44,7 @@ describe('decision service (real broker)', () => {
     // The shadow differs in one place: Canada instead of the US is domestic.
     writeFileSync(
       shadowPath,
-      policyText.replace("version: '2026-11-27.1'", "version: 'shadow'").replace('[US]', '[CA]'),
+      policyText.replace("version: '2026-12-01.1'", "version: 'shadow'").replace('[US]', '[CA]'),
     );
     await kafka.createTopics(prefix, [Topics.AccessVerified, Topics.AccessDecided, Topics.DeadLetter]);
     service = await spawnService('decision', {
@@ -80,7 +80,7 @@ describe('decision service (real broker)', () => {
     expect(a.decision).toMatchObject({
       outcome: 'allow',
       reasons: [{ code: 'ALLOW_APPROVED_DOMESTIC_ENTITY' }],
-      policy: { id: 'default', version: '2026-11-27.1' },
+      policy: { id: 'default', version: '2026-12-01.1' },
       shadow: { outcome: 'deny', policy: { version: 'shadow' }, differs: true },
     });
     expect(a.timestamps.decidedAt).toBeDefined();
@@ -104,20 +104,20 @@ describe('decision service (real broker)', () => {
       },
     );
     expect(service.output.join('')).toMatch(
-      /active policy rejected, default@2026-11-27\.1 stays in force: .*policy\.yaml:\d+:\d+: 'maybe'/,
+      /active policy rejected, default@2026-12-01\.1 stays in force: .*policy\.yaml:\d+:\d+: 'maybe'/,
     );
 
     const during = await decisionOf((await produceOne()).requestId);
-    expect(during.decision.policy).toMatchObject({ version: '2026-11-27.1', hash: hashBefore });
+    expect(during.decision.policy).toMatchObject({ version: '2026-12-01.1', hash: hashBefore });
     expect(during.decision.outcome).toBe('allow');
 
-    writeFileSync(policyPath, policyText.replace("version: '2026-11-27.1'", "version: '2026-11-28.1'"));
-    await pollUntil(async () => (await metrics()).includes('version="2026-11-28.1"'), {
+    writeFileSync(policyPath, policyText.replace("version: '2026-12-01.1'", "version: '2026-12-02.1'"));
+    await pollUntil(async () => (await metrics()).includes('version="2026-12-02.1"'), {
       what: 'the new policy',
     });
 
     const after = await decisionOf((await produceOne()).requestId);
-    expect(after.decision.policy.version).toBe('2026-11-28.1');
+    expect(after.decision.policy.version).toBe('2026-12-02.1');
     expect(after.decision.policy.hash).not.toBe(hashBefore);
   });
 

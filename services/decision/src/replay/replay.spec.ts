@@ -41,7 +41,7 @@ function files(): { dir: string; policy: string; canadian: string } {
   writeFileSync(join(dir, 'default.yaml'), text);
   writeFileSync(
     join(dir, 'canadian.yaml'),
-    text.replace("version: '2026-11-27.1'", "version: 'ca'").replace('[US]', '[US, CA]'),
+    text.replace("version: '2026-12-01.1'", "version: 'ca'").replace('[US]', '[US, CA]'),
   );
   return { dir, policy: join(dir, 'default.yaml'), canadian: join(dir, 'canadian.yaml') };
 }
