@@ -120,3 +120,8 @@ func TestProductionWithoutKafkaTLSIsRefused(t *testing.T) {
 	dir := copyWith(t, "config.yaml", "KAFKA_SSL: 'true'", "KAFKA_SSL: 'false'")
 	expectProblem(t, problemsOf(t, dir), "production must set KAFKA_SSL")
 }
+
+func TestReplicatedVerificationWithItsRegistryCacheOnIsRefused(t *testing.T) {
+	dir := copyWith(t, "verification.yaml", "value: '0' }", "value: '300000' }")
+	expectProblem(t, problemsOf(t, dir), "registry cache on")
+}

@@ -169,6 +169,10 @@ func Check(set *Set) []string {
 				fail(id, "serviceName %q must be a headless Service (clusterIP: None)", w.serviceName)
 			}
 		}
+		// verification's registry cache sees only its own pod's writes until a re-read: fail closed with replicas
+		if stage == "verification" && w.replicas > 1 && registryCacheOn(spec.Containers) {
+			fail(id, "%d replicas with the registry cache on (REGISTRY_CACHE_REFRESH_MS not '0'): a revocation through one pod would be unseen by the others until their re-read", w.replicas)
+		}
 		if consumingStages[stage] && partitions > 0 && int(w.replicas) > partitions {
 			fail(id, "%d replicas exceed the %d partitions: the extra consumers would stay idle", w.replicas, partitions)
 		}
@@ -272,4 +276,15 @@ func underMount(c corev1.Container, volumes map[string]corev1.Volume, path strin
 		}
 	}
 	return false
+}
+
+func registryCacheOn(containers []corev1.Container) bool {
+	for _, c := range containers {
+		for _, e := range c.Env {
+			if e.Name == "REGISTRY_CACHE_REFRESH_MS" && e.Value == "0" {
+				return false
+			}
+		}
+	}
+	return true
 }
