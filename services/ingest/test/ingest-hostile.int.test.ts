@@ -1,0 +1,150 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type AccessRequestedV1, Topics } from '@clearance/contracts';
+import {
+  aDecidedEvent,
+  type Collector,
+  type ServiceProcess,
+  spawnService,
+  TestKafka,
+  uniqueTopicPrefix,
+} from '@clearance/testing';
+
+// Hostile input found by probing (issue 16). Real parts: the ingest process and the test broker; the test plays
+// the decision stage where one is needed.
+
+const sha256 = (key: string): string => createHash('sha256').update(key).digest('hex');
+const GATEWAY_KEY = `gw-${randomUUID()}`;
+
+const aBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  subject: { userId: `user-${randomUUID()}`, claimedCountry: 'US' },
+  network: { ip: '8.8.8.8' },
+  resource: { model: 'frontier-1', action: 'inference' },
+  ...overrides,
+});
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+async function call(
+  svc: ServiceProcess,
+  path: string,
+  init: {
+    method?: string;
+    key?: string | null;
+    headers?: Record<string, string>;
+    body?: string | object;
+  } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...init.headers };
+  const key = init.key === undefined ? GATEWAY_KEY : init.key;
+  if (key !== null) headers['authorization'] = `Bearer ${key}`;
+  let body: string | undefined;
+  if (typeof init.body === 'string') body = init.body;
+  else if (init.body !== undefined) body = JSON.stringify(init.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await fetch(`${svc.baseUrl}${path}`, {
+    method: init.method ?? (body ? 'POST' : 'GET'),
+    headers,
+    body,
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    parsed = { text };
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+function expectProblem(answer: Answer, status: number, field?: string): void {
+  expect({ status: answer.status, body: answer.body }).toMatchObject({ status, body: { status } });
+  expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  if (field !== undefined) {
+    const fields = (answer.body['errors'] as { field: string }[] | undefined)?.map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining([field]));
+  }
+}
+
+describe('ingest under hostile input', () => {
+  const kafka = new TestKafka();
+  const prefix = uniqueTopicPrefix('ingest-hostile');
+  let svc: ServiceProcess;
+  let requested: Collector<AccessRequestedV1>;
+
+  /** Messages on access.requested.v1 so far: the broker's own count. */
+  async function publishedCount(): Promise<number> {
+    const admin = kafka.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(prefix + Topics.AccessRequested);
+      return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  beforeAll(async () => {
+    await kafka.createTopics(prefix, [Topics.AccessRequested, Topics.AccessDecided]);
+    requested = await kafka.collector<AccessRequestedV1>(prefix, Topics.AccessRequested);
+    svc = await spawnService('ingest', {
+      env: { KAFKA_TOPIC_PREFIX: prefix, INGEST_API_KEYS: `gateway:${sha256(GATEWAY_KEY)}` },
+    });
+    await svc.waitReady();
+  });
+
+  afterAll(async () => {
+    await svc?.stop();
+    await requested?.stop();
+    await kafka.disconnect();
+  });
+
+  describe('a requestId is bound to the first body that used it (item 2)', () => {
+    it('answers 409 to another body with the same requestId under another key, never the first decision', async () => {
+      const requestId = `r-${randomUUID()}`;
+      const us = aBody({ requestId });
+      const first = await call(svc, '/v1/access-requests', {
+        body: us,
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      expect(first.status).toBe(202);
+      const seen = await requested.waitFor((m) => m.some((x) => x.event.requestId === requestId));
+      const published = seen.find((x) => x.event.requestId === requestId)!.event;
+      await kafka.produce(prefix, Topics.AccessDecided, [aDecidedEvent({ request: published.request })]);
+
+      const kp = aBody({ requestId, network: { ip: '175.45.176.1' } });
+      const attempts: Record<string, string>[] = [
+        { 'idempotency-key': randomUUID(), prefer: 'wait=5' },
+        { prefer: 'wait=5' },
+      ];
+      for (const headers of attempts) {
+        expectProblem(await call(svc, '/v1/access-requests', { body: kp, headers }), 409);
+      }
+      const batch = await call(svc, '/v1/access-requests/batch', { body: { requests: [kp] } });
+      expect(batch.status).toBe(200);
+      expect((batch.body['results'] as { status: number }[]).map((r) => r.status)).toEqual([409]);
+    });
+
+    it('answers the same body with the same requestId under a new key as a replay, publishing nothing', async () => {
+      const requestId = `r-${randomUUID()}`;
+      const body = aBody({ requestId });
+      const before = await publishedCount();
+      expect(
+        (await call(svc, '/v1/access-requests', { body, headers: { 'idempotency-key': randomUUID() } }))
+          .status,
+      ).toBe(202);
+      const again = await call(svc, '/v1/access-requests', {
+        body,
+        headers: { 'idempotency-key': randomUUID() },
+      });
+      expect(again.status).toBe(202);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body['requestId']).toBe(requestId);
+      // both answers came after the broker acknowledged whatever they published: the broker's count is final
+      expect(await publishedCount()).toBe(before + 1);
+    });
+  });
+});
