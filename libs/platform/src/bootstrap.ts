@@ -6,8 +6,45 @@ import type { StageName } from '@clearance/contracts';
 import { KafkaBatchServer } from '@clearance/kafka';
 import { Logger } from 'nestjs-pino';
 import { InvalidEnvironmentError, type BaseEnv } from './base.env';
-import { strictValidationPipe } from './problem-details.filter';
+import { FieldValidationException, ProblemException, strictValidationPipe } from './problem-details.filter';
+import { charsetOf, jsonShapeProblem } from './strict-json.parser';
 import { DEFAULT_PORTS, ENV } from './platform.options';
+
+/** `application/json` (named as a string: it replaces Fastify's own parser) and the `+json` types. */
+const JSON_CONTENT_TYPES = ['application/json', /^application\/[a-z0-9.-]+\+json(\s*;.*)?$/i] as const;
+
+/**
+ * The only body parser of every service: JSON in UTF-8, no key twice in one object, bounded depth. Registering
+ * it first also keeps Nest from adding its form parser, so a form-encoded body is a 415 like any other
+ * non-JSON type (Fastify's own text/plain parser is removed for the same reason).
+ */
+function useStrictJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const parser: Parameters<NestFastifyApplication['useBodyParser']>[2] = (req, body, done) => {
+    const charset = charsetOf(req.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(new ProblemException(415, `charset ${charset} is not supported: send UTF-8 JSON`), undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      done(new ProblemException(400, 'the body is not valid UTF-8'), undefined);
+      return;
+    }
+    const problem = jsonShapeProblem(text);
+    if (problem !== undefined) {
+      done(new FieldValidationException([problem]), undefined);
+      return;
+    }
+    void parseJson(req as Parameters<typeof parseJson>[0], text, done);
+  };
+  for (const type of JSON_CONTENT_TYPES) app.useBodyParser(type, { bodyLimit }, parser);
+}
 
 export interface BootstrapOptions {
   service: StageName;
@@ -53,7 +90,8 @@ export async function bootstrapService(
 }
 
 async function startService(module: Type, options: BootstrapOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, trustProxy: true });
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: true });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
     rawBody: true,
@@ -63,6 +101,7 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   app.flushLogs();
   app.enableShutdownHooks();
   app.useGlobalPipes(strictValidationPipe());
+  useStrictJsonParser(app, bodyLimit);
   setupOpenApi(app, options);
   await options.configure?.(app);
 

@@ -83,6 +83,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else if (isFastifyError(exception)) {
       status = exception.statusCode;
       detail = exception.message;
+      if (exception.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        const type = request.headers['content-type'];
+        detail =
+          type === undefined
+            ? 'Content-Type is missing: send application/json'
+            : `Content-Type ${type} is not supported: send application/json`;
+        void reply.header('Accept-Post', 'application/json');
+      }
     } else {
       this.logger.error({
         msg: 'unhandled error',
@@ -104,7 +112,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-function isFastifyError(e: unknown): e is { statusCode: number; message: string } {
+function isFastifyError(e: unknown): e is { statusCode: number; message: string; code?: string } {
   return (
     typeof e === 'object' &&
     e !== null &&

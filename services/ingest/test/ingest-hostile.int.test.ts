@@ -147,4 +147,61 @@ describe('ingest under hostile input', () => {
       expect(await publishedCount()).toBe(before + 1);
     });
   });
+
+  describe('every malformed body is a 400 naming the field, and leaves no claim behind (item 3)', () => {
+    const base = aBody();
+    const cases: { name: string; body: unknown; field: string }[] = [
+      { name: 'no subject', body: { ...base, subject: undefined }, field: 'subject' },
+      { name: 'no network', body: { ...base, network: undefined }, field: 'network' },
+      { name: 'no resource', body: { ...base, resource: undefined }, field: 'resource' },
+      { name: 'empty object', body: {}, field: 'subject' },
+      { name: 'null subject', body: { ...base, subject: null }, field: 'subject' },
+      { name: 'subject a list', body: { ...base, subject: [{ userId: 'u' }] }, field: 'subject' },
+      { name: 'network a string', body: { ...base, network: '8.8.8.8' }, field: 'network' },
+    ];
+
+    it('answers 400 with the field on the single route and per batch item, publishing nothing', async () => {
+      const before = await publishedCount();
+      for (const c of cases) {
+        const answer = await call(svc, '/v1/access-requests', { body: c.body as object });
+        expect({ name: c.name, status: answer.status }).toEqual({ name: c.name, status: 400 });
+        expectProblem(answer, 400, c.field);
+      }
+      const batch = await call(svc, '/v1/access-requests/batch', {
+        body: { requests: cases.map((c) => ({ ...(c.body as object), requestId: `r-${randomUUID()}` })) },
+      });
+      expect(batch.status).toBe(200);
+      const results = batch.body['results'] as { status: number; body: { errors?: { field: string }[] } }[];
+      expect(results.map((r) => r.status)).toEqual(cases.map(() => 400));
+      results.forEach((r, i) => expect(r.body.errors?.map((e) => e.field)).toContain(cases[i]!.field));
+      expect(await publishedCount()).toBe(before);
+    });
+
+    it('answers a valid item again after it shared a batch with broken ones', async () => {
+      const good = aBody({ requestId: `r-${randomUUID()}` });
+      const first = await call(svc, '/v1/access-requests/batch', {
+        body: { requests: [good, { ...aBody(), subject: undefined, requestId: `r-${randomUUID()}` }, {}] },
+      });
+      expect(first.status).toBe(200);
+      expect((first.body['results'] as { status: number }[]).map((r) => r.status)).toEqual([202, 400, 400]);
+      const retry = await call(svc, '/v1/access-requests', { body: good });
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    });
+
+    it('answers 400 to JSON nested 10,000 deep, in a body and in a batch', async () => {
+      const deep = '{"x":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+      const single = await call(svc, '/v1/access-requests', {
+        body: `{"subject":{"userId":"u"},"network":{"ip":"8.8.8.8"},"resource":{"model":"m","action":"inference"},"extra":${deep}}`,
+      });
+      expectProblem(single, 400);
+      expect(String(single.body['detail'])).toMatch(/deeper than/);
+      expectProblem(await call(svc, '/v1/access-requests/batch', { body: `{"requests":[${deep}]}` }), 400);
+      expectProblem(
+        await call(svc, '/v1/access-requests', { body: '['.repeat(20_000) + ']'.repeat(20_000) }),
+        400,
+      );
+      expect((await fetch(`${svc.baseUrl}/health/live`)).status).toBe(200);
+    });
+  });
 });
