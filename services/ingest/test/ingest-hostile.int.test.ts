@@ -204,4 +204,19 @@ describe('ingest under hostile input', () => {
       expect((await fetch(`${svc.baseUrl}/health/live`)).status).toBe(200);
     });
   });
+
+  describe('claimedCountry has one spelling (item 5)', () => {
+    it('refuses a lower-case country at the edge, single and in a batch, and publishes nothing', async () => {
+      const before = await publishedCount();
+      for (const country of ['kp', 'Ir', 'cU']) {
+        const body = aBody({ subject: { userId: `u-${randomUUID()}`, claimedCountry: country } });
+        expectProblem(await call(svc, '/v1/access-requests', { body }), 400, 'subject.claimedCountry');
+        const batch = await call(svc, '/v1/access-requests/batch', { body: { requests: [body] } });
+        expect((batch.body['results'] as { status: number }[]).map((r) => r.status)).toEqual([400]);
+      }
+      expect(await publishedCount()).toBe(before);
+      const upper = aBody({ subject: { userId: `u-${randomUUID()}`, claimedCountry: 'KP' } });
+      expect((await call(svc, '/v1/access-requests', { body: upper })).status).toBe(202);
+    });
+  });
 });
