@@ -46,6 +46,18 @@ function useStrictJsonParser(app: NestFastifyApplication, bodyLimit: number): vo
   for (const type of JSON_CONTENT_TYPES) app.useBodyParser(type, { bodyLimit }, parser);
 }
 
+/**
+ * Fastify's `trustProxy` from HTTP_TRUSTED_PROXIES (validated with the rest of the environment at boot): only
+ * the listed proxies may name the client in X-Forwarded-For; by default none may.
+ */
+export function trustedProxies(value: string | undefined): string[] | false {
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return list.length > 0 ? list : false;
+}
+
 export interface BootstrapOptions {
   service: StageName;
   title: string;
@@ -91,7 +103,10 @@ export async function bootstrapService(
 
 async function startService(module: Type, options: BootstrapOptions): Promise<NestFastifyApplication> {
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
-  const adapter = new FastifyAdapter({ bodyLimit, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit,
+    trustProxy: trustedProxies(process.env['HTTP_TRUSTED_PROXIES']),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
     rawBody: true,

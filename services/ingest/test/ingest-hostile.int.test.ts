@@ -220,3 +220,118 @@ describe('ingest under hostile input', () => {
     });
   });
 });
+
+describe('ingest rate limits per key and per address (item 6)', () => {
+  const kafka = new TestKafka();
+  const prefix = uniqueTopicPrefix('ingest-limits');
+  const keys = { gateway: GATEWAY_KEY, console: `c-${randomUUID()}`, third: `t-${randomUUID()}` };
+  const keyList = Object.entries(keys)
+    .map(([name, key]) => `${name}:${sha256(key)}`)
+    .join(',');
+  const limits = {
+    INGEST_API_KEYS: keyList,
+    INGEST_RATE_LIMIT: '20',
+    INGEST_ADDRESS_RATE_LIMIT: '12',
+    INGEST_RATE_WINDOW_MS: '600000',
+    INGEST_AUTH_FAILURE_LIMIT: '5',
+    INGEST_AUTH_FAILURE_WINDOW_MS: '600000',
+  };
+  let behindProxy: ServiceProcess;
+  let direct: ServiceProcess;
+  const from = (address: string): Record<string, string> => ({ 'x-forwarded-for': address });
+
+  beforeAll(async () => {
+    await kafka.createTopics(prefix, [Topics.AccessRequested, Topics.AccessDecided]);
+    const env = { KAFKA_TOPIC_PREFIX: prefix, ...limits };
+    [behindProxy, direct] = await Promise.all([
+      spawnService('ingest', { env: { ...env, HTTP_TRUSTED_PROXIES: '127.0.0.1' } }),
+      spawnService('ingest', { env }),
+    ]);
+    await Promise.all([behindProxy.waitReady(), direct.waitReady()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([behindProxy?.stop(), direct?.stop()]);
+    await kafka.disconnect();
+  });
+
+  function expectLimited(answer: Answer): void {
+    expectProblem(answer, 429);
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+  }
+
+  it('limits a key, whatever addresses it calls from', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const answer = await call(behindProxy, '/v1/access-requests', {
+        body: aBody(),
+        headers: from(`198.51.100.${i % 5}`),
+      });
+      statuses.push(answer.status);
+      if (answer.status === 429) expectLimited(answer);
+    }
+    expect(statuses).toEqual([...Array.from({ length: 20 }, () => 202), 429, 429]);
+  });
+
+  it('counts every item of a batch', async () => {
+    const batch = (n: number): object => ({ requests: Array.from({ length: n }, () => aBody()) });
+    const headers = from('198.51.100.50');
+    const first = await call(behindProxy, '/v1/access-requests/batch', {
+      key: keys.console,
+      body: batch(15),
+      headers,
+    });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('5');
+    expectLimited(
+      await call(behindProxy, '/v1/access-requests/batch', { key: keys.console, body: batch(10), headers }),
+    );
+  });
+
+  it('throttles a flood of wrong keys from one address before the key check, valid keys included', async () => {
+    const headers = from('203.0.113.66');
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push(
+        (await call(behindProxy, `/v1/access-requests/${randomUUID()}`, { key: `wrong-${i}`, headers }))
+          .status,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    expectLimited(
+      await call(behindProxy, `/v1/access-requests/${randomUUID()}`, { key: keys.third, headers }),
+    );
+    // another address with the same valid key is not affected
+    const other = await call(behindProxy, `/v1/access-requests/${randomUUID()}`, {
+      key: keys.third,
+      headers: from('203.0.113.67'),
+    });
+    expect(other.status).toBe(404);
+  });
+
+  it('limits each source address, whatever the key', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const key = keys.third;
+      statuses.push(
+        (await call(behindProxy, `/v1/access-requests/${randomUUID()}`, { key, headers: from('192.0.2.99') }))
+          .status,
+      );
+    }
+    expect(statuses.slice(0, 12).every((s) => s !== 429)).toBe(true);
+    expect(statuses[12]).toBe(429);
+  });
+
+  it('does not believe X-Forwarded-For from an untrusted peer: a forged address does not escape the limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const answer = await call(direct, `/v1/access-requests/${randomUUID()}`, {
+        key: i % 2 === 0 ? keys.third : keys.console,
+        headers: from(`192.0.2.${i}`),
+      });
+      statuses.push(answer.status);
+    }
+    expect(statuses.slice(0, 12)).toEqual(Array.from({ length: 12 }, () => 404));
+    expect(statuses[12]).toBe(429);
+  });
+});

@@ -24,7 +24,7 @@ import { ENV, ProblemException } from '@clearance/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiClient } from '../auth/api-client.decorator';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
+import { ClientRateGuard, CountsBatchItems } from '../auth/client-rate.guard';
 import { AuditClient, AuditUnavailableError } from '../decisions/audit.client';
 import { DecisionBoard } from '../decisions/decision.board';
 import { toDecisionView } from '../decisions/decision.view';
@@ -62,7 +62,7 @@ function applyAll(...decorators: MethodDecorator[]): MethodDecorator {
 @ApiBearerAuth()
 @ApiExtraModels(AcceptedResponseDto, ProblemDetailsDto, BatchItemResultDto)
 @Controller(ACCESS_REQUESTS_PATH.slice(1))
-@UseGuards(ApiKeyGuard, ClientThrottlerGuard, JsonBodyGuard)
+@UseGuards(ApiKeyGuard, ClientRateGuard, JsonBodyGuard)
 export class AccessRequestController {
   private readonly logger = new Logger(AccessRequestController.name);
 
@@ -129,6 +129,7 @@ export class AccessRequestController {
 
   @Post('batch')
   @HttpCode(200)
+  @CountsBatchItems()
   @ApiOperation({
     summary: `Submit up to ${MAX_BATCH_ITEMS} access requests`,
     description:
