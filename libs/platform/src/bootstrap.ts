@@ -58,6 +58,22 @@ export function trustedProxies(value: string | undefined): string[] | false {
   return list.length > 0 ? list : false;
 }
 
+/**
+ * Every answer: `X-Content-Type-Options: nosniff` (a JSON or CSV body is never run as a script); API answers
+ * (not the Swagger UI assets) also `Cache-Control: no-store`: decisions and audit records are not for caches.
+ */
+function useSafeResponseHeaders(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      void reply.header('X-Content-Type-Options', 'nosniff');
+      if (!request.url.startsWith('/docs') && !reply.hasHeader('cache-control')) {
+        void reply.header('Cache-Control', 'no-store');
+      }
+    });
+}
+
 export interface BootstrapOptions {
   service: StageName;
   title: string;
@@ -105,6 +121,8 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
   const adapter = new FastifyAdapter({
     bodyLimit,
+    // longer path parameters reach the route's own validation (a problem document), not Fastify's bare 414
+    maxParamLength: 2048,
     trustProxy: trustedProxies(process.env['HTTP_TRUSTED_PROXIES']),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
@@ -117,6 +135,7 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   app.enableShutdownHooks();
   app.useGlobalPipes(strictValidationPipe());
   useStrictJsonParser(app, bodyLimit);
+  useSafeResponseHeaders(app);
   setupOpenApi(app, options);
   await options.configure?.(app);
 

@@ -3,6 +3,7 @@ import { type AccessRequestedV1, Topics } from '@clearance/contracts';
 import {
   aDecidedEvent,
   type Collector,
+  freePort,
   type ServiceProcess,
   spawnService,
   TestKafka,
@@ -91,7 +92,14 @@ describe('ingest under hostile input', () => {
     await kafka.createTopics(prefix, [Topics.AccessRequested, Topics.AccessDecided]);
     requested = await kafka.collector<AccessRequestedV1>(prefix, Topics.AccessRequested);
     svc = await spawnService('ingest', {
-      env: { KAFKA_TOPIC_PREFIX: prefix, INGEST_API_KEYS: `gateway:${sha256(GATEWAY_KEY)}` },
+      env: {
+        KAFKA_TOPIC_PREFIX: prefix,
+        INGEST_API_KEYS: `gateway:${sha256(GATEWAY_KEY)}`,
+        // an audit store that never answers: GET of an unknown id must still be a 404
+        AUDIT_URL: `http://127.0.0.1:${await freePort()}`,
+        AUDIT_TOKEN: 'auditor-token',
+        AUDIT_TIMEOUT_MS: '500',
+      },
     });
     await svc.waitReady();
   });
@@ -202,6 +210,45 @@ describe('ingest under hostile input', () => {
         400,
       );
       expect((await fetch(`${svc.baseUrl}/health/live`)).status).toBe(200);
+    });
+  });
+
+  describe('the smaller holes (item 7)', () => {
+    it('refuses a key given twice anywhere in a body, and a charset other than UTF-8', async () => {
+      const before = await publishedCount();
+      const twice = `{"subject":{"userId":"u"},"network":{"ip":"8.8.8.8","ip":"175.45.176.1"},"resource":{"model":"m","action":"inference"}}`;
+      expectProblem(await call(svc, '/v1/access-requests', { body: twice }), 400, 'network.ip');
+      expectProblem(
+        await call(svc, '/v1/access-requests/batch', { body: `{"requests":[${twice}]}` }),
+        400,
+        'requests[0].network.ip',
+      );
+      const utf16 = await call(svc, '/v1/access-requests', {
+        body: aBody(),
+        headers: { 'content-type': 'application/json; charset=utf-16' },
+      });
+      expectProblem(utf16, 415);
+      expect(await publishedCount()).toBe(before);
+    });
+
+    it('sends nosniff and no-store with its JSON, errors included', async () => {
+      for (const answer of [
+        await call(svc, '/v1/access-requests', { body: aBody() }),
+        await call(svc, '/v1/access-requests', { body: {} }),
+        await call(svc, '/v1/access-requests', { key: null }),
+      ]) {
+        expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(answer.headers.get('cache-control')).toBe('no-store');
+      }
+    });
+
+    it('answers 404 for an unknown request while the audit store does not answer', async () => {
+      const answer = await call(svc, `/v1/access-requests/${randomUUID()}`);
+      expectProblem(answer, 404);
+    });
+
+    it('answers a 129-character id with a problem document', async () => {
+      expectProblem(await call(svc, `/v1/access-requests/${'a'.repeat(129)}`), 404);
     });
   });
 

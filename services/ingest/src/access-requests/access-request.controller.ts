@@ -194,7 +194,13 @@ export class AccessRequestController {
       } catch (err) {
         if (!(err instanceof AuditUnavailableError)) throw err;
         if (known?.status === 'pending') return { requestId: id, status: 'pending' };
-        throw new ProblemException(503, err.message, { 'Retry-After': '5' });
+        // Unknown here and the store did not answer: as far as this instance can tell there is no such request.
+        // A read, so nothing is allowed by it; Retry-After says a later look may know more.
+        throw new ProblemException(
+          404,
+          `no access request ${id} of client ${client} known to this instance (the audit store did not answer: ${err.message})`,
+          { 'Retry-After': '5' },
+        );
       }
       switch (stored.status) {
         case 'decided':
