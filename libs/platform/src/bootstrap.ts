@@ -6,7 +6,13 @@ import type { StageName } from '@clearance/contracts';
 import { KafkaBatchServer } from '@clearance/kafka';
 import { Logger } from 'nestjs-pino';
 import { InvalidEnvironmentError, type BaseEnv } from './base.env';
-import { FieldValidationException, ProblemException, strictValidationPipe } from './problem-details.filter';
+import {
+  FieldValidationException,
+  ProblemException,
+  routeTable,
+  strictValidationPipe,
+} from './problem-details.filter';
+import { documentProblems } from './openapi.problems';
 import { charsetOf, jsonShapeProblem } from './strict-json.parser';
 import { DEFAULT_PORTS, ENV } from './platform.options';
 
@@ -80,6 +86,8 @@ export interface BootstrapOptions {
   description?: string;
   /** Largest accepted HTTP body; larger ones get 413. */
   bodyLimit?: number;
+  /** Statuses every `/v1` operation may answer besides its own decorators (documented in OpenAPI). */
+  problemStatuses?: number[];
   /** Called with the app before it listens (extra Fastify hooks, content-type parsers, ...). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -92,7 +100,9 @@ export function setupOpenApi(app: NestFastifyApplication, options: BootstrapOpti
     .setVersion('1')
     .addBearerAuth()
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = documentProblems(SwaggerModule.createDocument(app, config), {
+    ...(options.problemStatuses ? { statuses: options.problemStatuses } : {}),
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 }
 
@@ -136,6 +146,10 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   app.useGlobalPipes(strictValidationPipe());
   useStrictJsonParser(app, bodyLimit);
   useSafeResponseHeaders(app);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => routeTable.add(route.url, route.method));
   setupOpenApi(app, options);
   await options.configure?.(app);
 

@@ -6,6 +6,7 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
   type ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
@@ -43,11 +44,40 @@ export function strictValidationPipe(): ValidationPipe {
   });
 }
 
+/**
+ * The methods each route pattern answers, filled from Fastify's onRoute hook at start: an unknown method on a known
+ * path is a 405 with `Allow`, not the router's 404.
+ */
+export class RouteTable {
+  private readonly routes: { pattern: RegExp; methods: Set<string> }[] = [];
+
+  add(url: string, methods: string | string[]): void {
+    const source = url
+      .split('/')
+      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const pattern = new RegExp(`^${source}/?$`);
+    let entry = this.routes.find((r) => r.pattern.source === pattern.source);
+    if (!entry) this.routes.push((entry = { pattern, methods: new Set() }));
+    for (const m of [methods].flat()) entry.methods.add(m.toUpperCase());
+  }
+
+  /** Methods allowed on this path (without the query), or undefined for a path no route has. */
+  allowed(path: string): string[] | undefined {
+    const methods = new Set<string>();
+    for (const r of this.routes) if (r.pattern.test(path)) r.methods.forEach((m) => methods.add(m));
+    return methods.size > 0 ? [...methods].sort() : undefined;
+  }
+}
+
+export const routeTable = new RouteTable();
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -80,6 +110,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         extra = rest;
       }
       if (exception instanceof FieldValidationException) extra = { ...extra, errors: exception.errors };
+      if (status === 404 && exception.constructor === NotFoundException) {
+        // the router's own 404 (no handler matched): a known path with another method is a 405
+        const allowed = routeTable.allowed(request.url.split('?')[0] ?? '');
+        if (allowed !== undefined && !allowed.includes(request.method)) {
+          status = 405;
+          detail = `${request.method} is not allowed on this path; allowed: ${allowed.join(', ')}`;
+          void reply.header('Allow', allowed.join(', '));
+        }
+      }
     } else if (isFastifyError(exception)) {
       status = exception.statusCode;
       detail = exception.message;

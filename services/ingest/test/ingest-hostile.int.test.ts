@@ -252,6 +252,38 @@ describe('ingest under hostile input', () => {
     });
   });
 
+  describe('the OpenAPI document says what the server does (item 8)', () => {
+    it('answers 405 with Allow to a method a path does not have', async () => {
+      const answer = await call(svc, '/v1/access-requests', { method: 'DELETE' });
+      expectProblem(answer, 405);
+      expect(answer.headers.get('allow')).toBe('POST');
+      expect((await call(svc, `/v1/access-requests/${randomUUID()}`, { method: 'PUT' })).status).toBe(405);
+    });
+
+    it('documents every error as application/problem+json, and 401, 405 and 429 on every operation', async () => {
+      const doc = (await (await fetch(`${svc.baseUrl}/docs/openapi.json`)).json()) as {
+        paths: Record<
+          string,
+          Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>
+        >;
+      };
+      for (const [path, item] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/v1/'))) {
+        for (const [method, op] of Object.entries(item)) {
+          const statuses = Object.keys(op.responses);
+          expect({ path, method, statuses }).toEqual({
+            path,
+            method,
+            statuses: expect.arrayContaining(['400', '401', '405', '429']),
+          });
+          for (const [status, response] of Object.entries(op.responses)) {
+            if (Number(status) >= 400)
+              expect(Object.keys(response.content ?? {})).toEqual(['application/problem+json']);
+          }
+        }
+      }
+    });
+  });
+
   describe('claimedCountry has one spelling (item 5)', () => {
     it('refuses a lower-case country at the edge, single and in a batch, and publishes nothing', async () => {
       const before = await publishedCount();

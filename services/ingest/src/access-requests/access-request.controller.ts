@@ -84,7 +84,8 @@ export class AccessRequestController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Same key + same body → first result.',
+    description: 'Same key + same body → first result; another body → 409. 1-255 visible ASCII characters.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY.source },
   })
   @ApiHeader({ name: 'Prefer', required: false, description: 'RFC 7240, e.g. `wait=5`.' })
   @ApiResponse({ status: 202, type: AcceptedResponseDto, description: 'Accepted; decision pending' })
@@ -174,7 +175,11 @@ export class AccessRequestController {
     description:
       'From the decisions this instance saw recently, else from the audit store (when AUDIT_URL is set).',
   })
-  @ApiParam({ name: 'id', description: 'The requestId' })
+  @ApiParam({
+    name: 'id',
+    description: 'The requestId',
+    schema: { type: 'string', minLength: 1, maxLength: 128, pattern: REQUEST_ID_PATTERN.source },
+  })
   @ApiResponse({ status: 200, type: DecidedResponseDto, description: 'Decided (or `status: pending`)' })
   @applyAll(...problems(401, 404, 429, 503))
   async get(
