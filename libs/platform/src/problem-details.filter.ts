@@ -6,7 +6,6 @@ import {
   HttpException,
   HttpStatus,
   Logger,
-  NotFoundException,
   type ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
@@ -110,15 +109,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         extra = rest;
       }
       if (exception instanceof FieldValidationException) extra = { ...extra, errors: exception.errors };
-      if (status === 404 && exception.constructor === NotFoundException) {
-        // the router's own 404 (no handler matched): a known path with another method is a 405
-        const allowed = routeTable.allowed(request.url.split('?')[0] ?? '');
-        if (allowed !== undefined && !allowed.includes(request.method)) {
-          status = 405;
-          detail = `${request.method} is not allowed on this path; allowed: ${allowed.join(', ')}`;
-          void reply.header('Allow', allowed.join(', '));
-        }
-      }
     } else if (isFastifyError(exception)) {
       status = exception.statusCode;
       detail = exception.message;
@@ -135,6 +125,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         msg: 'unhandled error',
         err: exception instanceof Error ? exception.stack : String(exception),
       });
+    }
+    // A known path with a method it does not have is a 405, whatever failed first (router 404, body parser 400).
+    const allowed = routeTable.allowed(request.url.split('?')[0] ?? '');
+    if (allowed !== undefined && !allowed.includes(request.method)) {
+      // HEAD is answered wherever GET is, but the documents declare only GET
+      const declared = allowed.filter((m) => m !== 'HEAD');
+      status = 405;
+      detail = `${request.method} is not allowed on this path; allowed: ${declared.join(', ')}`;
+      extra = {};
+      void reply.header('Allow', declared.join(', '));
     }
     const problem = {
       type: `https://clearance.dev/problems/${status}`,
