@@ -90,6 +90,7 @@ async function startIngest(prefix: string, env: Record<string, string>): Promise
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       INGEST_RATE_LIMIT: '100000000',
+      INGEST_ADDRESS_RATE_LIMIT: '100000000',
       ...env,
     },
   });

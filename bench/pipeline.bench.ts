@@ -258,6 +258,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     INGEST_API_KEYS: `bench:${sha256(API_KEY)}`,
     INGEST_RATE_LIMIT: '1000000',
+    INGEST_ADDRESS_RATE_LIMIT: '1000000',
     AUDITOR_TOKENS: `bench:${sha256(AUDITOR_TOKEN)}`,
   };
   if (REGISTERED > 0) await seedRegistry(mongoUri.replace(/\/[^/]*$/, `/${db}_verification`), REGISTERED);

@@ -23,6 +23,15 @@ export class BaseEnv {
   @IsOptional() @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsString() HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  /**
+   * Proxies whose `X-Forwarded-For` is believed: comma-separated addresses or CIDR ranges. Unset: none, the
+   * client address is the socket peer and X-Forwarded-For is ignored (any caller could forge it).
+   */
+  @IsOptional()
+  @Matches(/^[0-9A-Fa-f:.]+(\/\d{1,3})?(\s*,\s*[0-9A-Fa-f:.]+(\/\d{1,3})?)*$/, {
+    message: 'HTTP_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges',
+  })
+  HTTP_TRUSTED_PROXIES?: string;
   /** Comma-separated `host:port` list. */
   @IsString()
   @IsNotEmpty()

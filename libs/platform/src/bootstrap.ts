@@ -6,8 +6,79 @@ import type { StageName } from '@clearance/contracts';
 import { KafkaBatchServer } from '@clearance/kafka';
 import { Logger } from 'nestjs-pino';
 import { InvalidEnvironmentError, type BaseEnv } from './base.env';
-import { strictValidationPipe } from './problem-details.filter';
+import {
+  FieldValidationException,
+  ProblemException,
+  routeTable,
+  strictValidationPipe,
+} from './problem-details.filter';
+import { documentProblems } from './openapi.problems';
+import { charsetOf, jsonShapeProblem } from './strict-json.parser';
 import { DEFAULT_PORTS, ENV } from './platform.options';
+
+/** `application/json` (named as a string: it replaces Fastify's own parser) and the `+json` types. */
+const JSON_CONTENT_TYPES = ['application/json', /^application\/[a-z0-9.-]+\+json(\s*;.*)?$/i] as const;
+
+/**
+ * The only body parser of every service: JSON in UTF-8, no key twice in one object, bounded depth. Registering
+ * it first also keeps Nest from adding its form parser, so a form-encoded body is a 415 like any other
+ * non-JSON type (Fastify's own text/plain parser is removed for the same reason).
+ */
+function useStrictJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  const parser: Parameters<NestFastifyApplication['useBodyParser']>[2] = (req, body, done) => {
+    const charset = charsetOf(req.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(new ProblemException(415, `charset ${charset} is not supported: send UTF-8 JSON`), undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      done(new ProblemException(400, 'the body is not valid UTF-8'), undefined);
+      return;
+    }
+    const problem = jsonShapeProblem(text);
+    if (problem !== undefined) {
+      done(new FieldValidationException([problem]), undefined);
+      return;
+    }
+    void parseJson(req as Parameters<typeof parseJson>[0], text, done);
+  };
+  for (const type of JSON_CONTENT_TYPES) app.useBodyParser(type, { bodyLimit }, parser);
+}
+
+/**
+ * Fastify's `trustProxy` from HTTP_TRUSTED_PROXIES (validated with the rest of the environment at boot): only
+ * the listed proxies may name the client in X-Forwarded-For; by default none may.
+ */
+export function trustedProxies(value: string | undefined): string[] | false {
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return list.length > 0 ? list : false;
+}
+
+/**
+ * Every answer: `X-Content-Type-Options: nosniff` (a JSON or CSV body is never run as a script); API answers
+ * (not the Swagger UI assets) also `Cache-Control: no-store`: decisions and audit records are not for caches.
+ */
+function useSafeResponseHeaders(app: NestFastifyApplication): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      void reply.header('X-Content-Type-Options', 'nosniff');
+      if (!request.url.startsWith('/docs') && !reply.hasHeader('cache-control')) {
+        void reply.header('Cache-Control', 'no-store');
+      }
+    });
+}
 
 export interface BootstrapOptions {
   service: StageName;
@@ -15,6 +86,8 @@ export interface BootstrapOptions {
   description?: string;
   /** Largest accepted HTTP body; larger ones get 413. */
   bodyLimit?: number;
+  /** Statuses every `/v1` operation may answer besides its own decorators (documented in OpenAPI). */
+  problemStatuses?: number[];
   /** Called with the app before it listens (extra Fastify hooks, content-type parsers, ...). */
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
 }
@@ -27,7 +100,9 @@ export function setupOpenApi(app: NestFastifyApplication, options: BootstrapOpti
     .setVersion('1')
     .addBearerAuth()
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = documentProblems(SwaggerModule.createDocument(app, config), {
+    ...(options.problemStatuses ? { statuses: options.problemStatuses } : {}),
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
 }
 
@@ -53,7 +128,13 @@ export async function bootstrapService(
 }
 
 async function startService(module: Type, options: BootstrapOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 64 * 1024, trustProxy: true });
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  const adapter = new FastifyAdapter({
+    bodyLimit,
+    // longer path parameters reach the route's own validation (a problem document), not Fastify's bare 414
+    maxParamLength: 2048,
+    trustProxy: trustedProxies(process.env['HTTP_TRUSTED_PROXIES']),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
     rawBody: true,
@@ -63,6 +144,12 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   app.flushLogs();
   app.enableShutdownHooks();
   app.useGlobalPipes(strictValidationPipe());
+  useStrictJsonParser(app, bodyLimit);
+  useSafeResponseHeaders(app);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => routeTable.add(route.url, route.method));
   setupOpenApi(app, options);
   await options.configure?.(app);
 

@@ -43,11 +43,40 @@ export function strictValidationPipe(): ValidationPipe {
   });
 }
 
+/**
+ * The methods each route pattern answers, filled from Fastify's onRoute hook at start: an unknown method on a known
+ * path is a 405 with `Allow`, not the router's 404.
+ */
+export class RouteTable {
+  private readonly routes: { pattern: RegExp; methods: Set<string> }[] = [];
+
+  add(url: string, methods: string | string[]): void {
+    const source = url
+      .split('/')
+      .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const pattern = new RegExp(`^${source}/?$`);
+    let entry = this.routes.find((r) => r.pattern.source === pattern.source);
+    if (!entry) this.routes.push((entry = { pattern, methods: new Set() }));
+    for (const m of [methods].flat()) entry.methods.add(m.toUpperCase());
+  }
+
+  /** Methods allowed on this path (without the query), or undefined for a path no route has. */
+  allowed(path: string): string[] | undefined {
+    const methods = new Set<string>();
+    for (const r of this.routes) if (r.pattern.test(path)) r.methods.forEach((m) => methods.add(m));
+    return methods.size > 0 ? [...methods].sort() : undefined;
+  }
+}
+
+export const routeTable = new RouteTable();
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -83,11 +112,29 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     } else if (isFastifyError(exception)) {
       status = exception.statusCode;
       detail = exception.message;
+      if (exception.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        const type = request.headers['content-type'];
+        detail =
+          type === undefined
+            ? 'Content-Type is missing: send application/json'
+            : `Content-Type ${type} is not supported: send application/json`;
+        void reply.header('Accept-Post', 'application/json');
+      }
     } else {
       this.logger.error({
         msg: 'unhandled error',
         err: exception instanceof Error ? exception.stack : String(exception),
       });
+    }
+    // A known path with a method it does not have is a 405, whatever failed first (router 404, body parser 400).
+    const allowed = routeTable.allowed(request.url.split('?')[0] ?? '');
+    if (allowed !== undefined && !allowed.includes(request.method)) {
+      // HEAD is answered wherever GET is, but the documents declare only GET
+      const declared = allowed.filter((m) => m !== 'HEAD');
+      status = 405;
+      detail = `${request.method} is not allowed on this path; allowed: ${declared.join(', ')}`;
+      extra = {};
+      void reply.header('Allow', declared.join(', '));
     }
     const problem = {
       type: `https://clearance.dev/problems/${status}`,
@@ -104,7 +151,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
-function isFastifyError(e: unknown): e is { statusCode: number; message: string } {
+function isFastifyError(e: unknown): e is { statusCode: number; message: string; code?: string } {
   return (
     typeof e === 'object' &&
     e !== null &&

@@ -1,5 +1,4 @@
 import { Logger, Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { EventPublisher } from '@clearance/kafka';
 import { ENV, PlatformModule } from '@clearance/platform';
 import { AccessRequestController } from './access-requests/access-request.controller';
@@ -11,7 +10,9 @@ import {
 } from './access-requests/request.publisher';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ApiKeyRegistry } from './auth/api-key.registry';
-import { ClientThrottlerGuard } from './auth/client-throttler.guard';
+import { AddressThrottle } from './auth/address.throttle';
+import { ClientRateGuard } from './auth/client-rate.guard';
+import { IngestRateLimits } from './auth/rate.limits';
 import { DEV_API_KEY, DEV_CLIENT_NAME } from './auth/dev-key';
 import { AuditClient } from './decisions/audit.client';
 import { DecisionBoard } from './decisions/decision.board';
@@ -30,12 +31,6 @@ const logger = new Logger('IngestModule');
       mongo: false,
       readiness: [DecisionListener],
     }),
-    ThrottlerModule.forRootAsync({
-      inject: [ENV],
-      useFactory: (env: IngestEnv) => ({
-        throttlers: [{ ttl: env.INGEST_RATE_WINDOW_MS, limit: env.INGEST_RATE_LIMIT }],
-      }),
-    }),
   ],
   controllers: [AccessRequestController],
   providers: [
@@ -51,6 +46,18 @@ const logger = new Logger('IngestModule');
         }
         return registry;
       },
+    },
+    {
+      provide: IngestRateLimits,
+      inject: [ENV],
+      useFactory: (env: IngestEnv) =>
+        new IngestRateLimits({
+          clientLimit: env.INGEST_RATE_LIMIT,
+          addressLimit: env.INGEST_ADDRESS_RATE_LIMIT,
+          windowMs: env.INGEST_RATE_WINDOW_MS,
+          authFailureLimit: env.INGEST_AUTH_FAILURE_LIMIT,
+          authFailureWindowMs: env.INGEST_AUTH_FAILURE_WINDOW_MS,
+        }),
     },
     {
       provide: IdempotencyStore,
@@ -87,7 +94,8 @@ const logger = new Logger('IngestModule');
     AuditClient,
     DecisionListener,
     ApiKeyGuard,
-    ClientThrottlerGuard,
+    ClientRateGuard,
+    AddressThrottle,
     JsonBodyGuard,
   ],
 })

@@ -12,9 +12,14 @@ export class IngestEnv extends BaseEnv {
   @IsOptional() @IsString() INGEST_API_KEYS?: string;
   /** JSON or YAML list of `{ name, sha256, revoked }`. */
   @IsOptional() @IsString() INGEST_API_KEYS_FILE?: string;
-  /** Requests per client per window (each instance counts on its own). */
+  /** Requests per client per window, a batch counting each item (each instance counts on its own). */
   @Transform(toInt) @IsInt() @Min(1) INGEST_RATE_LIMIT = 1000;
-  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) INGEST_RATE_WINDOW_MS = 1000;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) INGEST_RATE_WINDOW_MS = 10_000;
+  /** Requests per source address per window, whatever the key (counted before the key is checked). */
+  @Transform(toInt) @IsInt() @Min(1) INGEST_ADDRESS_RATE_LIMIT = 2000;
+  /** Failed authentications per address per INGEST_AUTH_FAILURE_WINDOW_MS; past it the address gets 429. */
+  @Transform(toInt) @IsInt() @Min(1) INGEST_AUTH_FAILURE_LIMIT = 20;
+  @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) INGEST_AUTH_FAILURE_WINDOW_MS = 60_000;
   /** Benchmark only: acknowledge without publishing. Refused in production. */
   @Transform(toBool) @IsBoolean() INGEST_PUBLISH_STUB = false;
   @Transform(toInt) @IsInt() @Min(1) @Max(7 * 86_400) INGEST_IDEMPOTENCY_TTL_SECONDS = 86_400;

@@ -13,6 +13,8 @@ void bootstrapService(AppModule, {
     'The authenticated HTTP front door: validates access requests and publishes them to access.requested.v1; ' +
     'optionally waits for the decision (Prefer: wait=N). Authenticate with Authorization: Bearer <API key>.',
   bodyLimit: BODY_LIMIT,
+  // the address limits answer 429 on every /v1 route, and any route may find a dependency down
+  problemStatuses: [429, 503],
   configure: (app) => {
     app
       .getHttpAdapter()

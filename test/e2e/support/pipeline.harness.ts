@@ -92,6 +92,7 @@ export class Pipeline {
           ...common,
           INGEST_API_KEYS: credentials.ingestKeys,
           INGEST_RATE_LIMIT: '100000',
+          INGEST_ADDRESS_RATE_LIMIT: '100000',
           AUDIT_URL: `http://127.0.0.1:${this.auditPort}`,
           AUDIT_TOKEN: credentials.auditorToken,
         };

@@ -23,8 +23,14 @@ export class SubjectV1 {
   @IsOptional() @IsString() @Length(1, 256) name?: string;
   @IsOptional() @IsString() @Length(1, 256) organizationName?: string;
   @IsOptional() @IsEmail() @MaxLength(254) email?: string;
-  /** Country the subject claims, e.g. the billing country (ISO 3166-1 alpha-2). */
-  @IsOptional() @IsISO31661Alpha2() claimedCountry?: string;
+  /**
+   * Country the subject claims, e.g. the billing country (ISO 3166-1 alpha-2, upper case only: the policy compares
+   * codes as strings, and `kp` must never pass where `KP` is denied).
+   */
+  @IsOptional()
+  @IsISO31661Alpha2()
+  @Matches(/^[A-Z]{2}$/, { message: 'claimedCountry must be an upper-case ISO 3166-1 alpha-2 code' })
+  claimedCountry?: string;
 }
 
 /**

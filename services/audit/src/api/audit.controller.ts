@@ -24,6 +24,7 @@ import { AuditorQueryInterceptor } from './auditor-query.interceptor';
 import { exportChunks } from './export.writer';
 import { ExportQueryDto, IntegrityQueryDto, RequestPageQueryDto, StatsQueryDto } from './request-filter.dto';
 import type { IntegrityReport } from '../store/integrity.checker';
+import { IntegrityRunInterceptor } from './integrity-run.interceptor';
 import { RequestIdPipe } from './request-id.pipe';
 
 /** The auditor API: read-only, auditor tokens only, every call recorded. */
@@ -72,6 +73,7 @@ export class AuditController {
   }
 
   @Get('integrity')
+  @UseInterceptors(IntegrityRunInterceptor)
   @ApiOperation({
     summary: 'Recompute the hash chains of the records stored in a range; names the first broken link',
   })

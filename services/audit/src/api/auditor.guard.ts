@@ -1,10 +1,5 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  Injectable,
-  Logger,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { ProblemException } from '@clearance/platform';
 import type { FastifyRequest } from 'fastify';
 import { AuditorTokens } from './auditor.tokens';
 
@@ -27,7 +22,12 @@ export class AuditorGuard implements CanActivate {
         { method: request.method, path: request.url.split('?')[0], ip: request.ip, tokenGiven: m !== null },
         'auditor authentication refused',
       );
-      throw new UnauthorizedException(m ? 'unknown auditor token' : 'auditor bearer token required');
+      // RFC 6750: no error code when no credentials were sent, invalid_token otherwise.
+      throw new ProblemException(401, m ? 'unknown auditor token' : 'auditor bearer token required', {
+        'WWW-Authenticate': m
+          ? 'Bearer realm="clearance-audit", error="invalid_token"'
+          : 'Bearer realm="clearance-audit"',
+      });
     }
     request.auditor = auditor;
     return true;

@@ -24,7 +24,7 @@ import { ENV, ProblemException } from '@clearance/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiClient } from '../auth/api-client.decorator';
 import { ApiKeyGuard } from '../auth/api-key.guard';
-import { ClientThrottlerGuard } from '../auth/client-throttler.guard';
+import { ClientRateGuard, CountsBatchItems } from '../auth/client-rate.guard';
 import { AuditClient, AuditUnavailableError } from '../decisions/audit.client';
 import { DecisionBoard } from '../decisions/decision.board';
 import { toDecisionView } from '../decisions/decision.view';
@@ -62,7 +62,7 @@ function applyAll(...decorators: MethodDecorator[]): MethodDecorator {
 @ApiBearerAuth()
 @ApiExtraModels(AcceptedResponseDto, ProblemDetailsDto, BatchItemResultDto)
 @Controller(ACCESS_REQUESTS_PATH.slice(1))
-@UseGuards(ApiKeyGuard, ClientThrottlerGuard, JsonBodyGuard)
+@UseGuards(ApiKeyGuard, ClientRateGuard, JsonBodyGuard)
 export class AccessRequestController {
   private readonly logger = new Logger(AccessRequestController.name);
 
@@ -84,7 +84,8 @@ export class AccessRequestController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'Same key + same body → first result.',
+    description: 'Same key + same body → first result; another body → 409. 1-255 visible ASCII characters.',
+    schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY.source },
   })
   @ApiHeader({ name: 'Prefer', required: false, description: 'RFC 7240, e.g. `wait=5`.' })
   @ApiResponse({ status: 202, type: AcceptedResponseDto, description: 'Accepted; decision pending' })
@@ -129,6 +130,7 @@ export class AccessRequestController {
 
   @Post('batch')
   @HttpCode(200)
+  @CountsBatchItems()
   @ApiOperation({
     summary: `Submit up to ${MAX_BATCH_ITEMS} access requests`,
     description:
@@ -173,7 +175,11 @@ export class AccessRequestController {
     description:
       'From the decisions this instance saw recently, else from the audit store (when AUDIT_URL is set).',
   })
-  @ApiParam({ name: 'id', description: 'The requestId' })
+  @ApiParam({
+    name: 'id',
+    description: 'The requestId',
+    schema: { type: 'string', minLength: 1, maxLength: 128, pattern: REQUEST_ID_PATTERN.source },
+  })
   @ApiResponse({ status: 200, type: DecidedResponseDto, description: 'Decided (or `status: pending`)' })
   @applyAll(...problems(401, 404, 429, 503))
   async get(
@@ -193,7 +199,13 @@ export class AccessRequestController {
       } catch (err) {
         if (!(err instanceof AuditUnavailableError)) throw err;
         if (known?.status === 'pending') return { requestId: id, status: 'pending' };
-        throw new ProblemException(503, err.message, { 'Retry-After': '5' });
+        // Unknown here and the store did not answer: as far as this instance can tell there is no such request.
+        // A read, so nothing is allowed by it; Retry-After says a later look may know more.
+        throw new ProblemException(
+          404,
+          `no access request ${id} of client ${client} known to this instance (the audit store did not answer: ${err.message})`,
+          { 'Retry-After': '5' },
+        );
       }
       switch (stored.status) {
         case 'decided':

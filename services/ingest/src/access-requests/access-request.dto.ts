@@ -13,7 +13,9 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsDefined,
   IsISO8601,
+  IsObject,
   IsOptional,
   Matches,
   ValidateNested,
@@ -110,16 +112,22 @@ export class AccessRequestBodyDto {
   requestId?: string;
 
   @ApiProperty({ type: () => SubjectDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => SubjectDto)
   subject!: SubjectDto;
 
   @ApiProperty({ type: () => NetworkDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => NetworkDto)
   network!: NetworkDto;
 
   @ApiProperty({ type: () => ResourceDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ResourceDto)
   resource!: ResourceDto;

@@ -39,6 +39,9 @@ export function brokerUnavailable(err: unknown): ProblemException {
 }
 
 const CONFLICT_DETAIL = 'this idempotency key was already used with a different request body';
+const REQUEST_ID_CONFLICT_DETAIL = 'this requestId was already used with a different request body';
+
+type NewClaim = Extract<IdempotencyClaim<string>, { kind: 'new' }>;
 
 /**
  * Accepts access requests: idempotency, the `access.requested.v1` event, publishing (acknowledged by the broker
@@ -59,31 +62,67 @@ export class AccessRequestService {
     body: AccessRequestBodyDto,
     options: SubmitOptions = {},
   ): Promise<SubmitResult> {
-    const key = options.idempotencyKey ?? body.requestId;
-    const claim =
-      key !== undefined ? this.idempotency.claim(scoped(client, key), bodyFingerprint(body)) : undefined;
-    if (claim?.kind === 'conflict') throw new ProblemException(409, CONFLICT_DETAIL);
-    if (claim?.kind === 'replay') {
-      const requestId = await claim.result.catch((err: unknown) => {
-        throw brokerUnavailable(err);
-      });
-      return { requestId, replayed: true, ...(await this.awaitDecision(client, requestId, options.waitMs)) };
+    const fingerprint = bodyFingerprint(body);
+    const keyClaim =
+      options.idempotencyKey !== undefined
+        ? this.idempotency.claim(scoped(client, 'key', options.idempotencyKey), fingerprint)
+        : undefined;
+    if (keyClaim?.kind === 'conflict') throw new ProblemException(409, CONFLICT_DETAIL);
+    if (keyClaim?.kind === 'replay') return this.replay(client, keyClaim.result, options.waitMs);
+    // keyClaim is new (or absent) from here on: every path below settles it.
+    const idClaim =
+      body.requestId !== undefined
+        ? this.idempotency.claim(scoped(client, 'request', body.requestId), fingerprint)
+        : undefined;
+    if (idClaim?.kind === 'conflict') {
+      keyClaim?.fail(new Error('requestId conflict'));
+      throw new ProblemException(409, REQUEST_ID_CONFLICT_DETAIL);
     }
+    if (idClaim?.kind === 'replay') {
+      // Same body under another key: the request that already has this id answers; nothing is published.
+      let requestId: string;
+      try {
+        requestId = await idClaim.result;
+      } catch (err) {
+        keyClaim?.fail(err);
+        throw brokerUnavailable(err);
+      }
+      keyClaim?.complete(requestId);
+      return this.replay(client, Promise.resolve(requestId), options.waitMs);
+    }
+    const claims = [keyClaim, idClaim].filter((c): c is NewClaim => c !== undefined);
 
-    const ids = requestIdentity(client, body, options.idempotencyKey);
-    const waiting = options.waitMs ? this.board.wait(client, ids.requestId, options.waitMs) : undefined;
+    let ids: ReturnType<typeof requestIdentity>;
+    let waiting: ReturnType<DecisionBoard['wait']> | undefined;
     try {
+      ids = requestIdentity(client, body, options.idempotencyKey);
+      waiting = options.waitMs ? this.board.wait(client, ids.requestId, options.waitMs) : undefined;
       await this.publisher.publish(Topics.AccessRequested, [requestedEvent(body, client, ids)]);
     } catch (err) {
       waiting?.cancel();
-      claim?.fail(err);
-      this.logger.warn({ msg: 'publish failed', requestId: ids.requestId, err: (err as Error).message });
+      for (const c of claims) c.fail(err);
+      this.logger.warn({
+        msg: 'publish failed',
+        requestId: body.requestId ?? options.idempotencyKey,
+        err: (err as Error).message,
+      });
       throw brokerUnavailable(err);
     }
     this.board.markAccepted(client, ids.requestId);
-    claim?.complete(ids.requestId);
+    for (const c of claims) c.complete(ids.requestId);
     const decision = waiting ? await waiting.decision : undefined;
     return { requestId: ids.requestId, replayed: false, ...(decision ? { decision } : {}) };
+  }
+
+  private async replay(
+    client: string,
+    result: Promise<string>,
+    waitMs: number | undefined,
+  ): Promise<SubmitResult> {
+    const requestId = await result.catch((err: unknown) => {
+      throw brokerUnavailable(err);
+    });
+    return { requestId, replayed: true, ...(await this.awaitDecision(client, requestId, waitMs)) };
   }
 
   /**
@@ -92,53 +131,51 @@ export class AccessRequestService {
    */
   async submitBatch(client: string, items: readonly unknown[]): Promise<BatchItemResult[]> {
     const results: BatchItemResult[] = new Array(items.length);
-    const fresh: {
-      index: number;
-      requestId: string;
-      claim?: Extract<IdempotencyClaim<string>, { kind: 'new' }>;
-    }[] = [];
+    const valid: { index: number; body: AccessRequestBodyDto }[] = [];
+    items.forEach((item, index) => {
+      const validation = validateBatchItem(item);
+      if (validation.ok) valid.push({ index, body: validation.body });
+      else {
+        const detail = validation.errors.map((e) => `${e.field || 'request'}: ${e.message}`).join('; ');
+        results[index] = { index, status: 400, problem: problemBody(400, detail, validation.errors) };
+      }
+    });
+
+    const fresh: { index: number; requestId: string; claim?: NewClaim }[] = [];
     const replays: { index: number; result: Promise<string> }[] = [];
     const events: AccessRequestedV1[] = [];
     const now = new Date();
-
-    items.forEach((item, index) => {
-      const validation = validateBatchItem(item);
-      if (!validation.ok) {
-        const detail = validation.errors.map((e) => `${e.field || 'request'}: ${e.message}`).join('; ');
-        results[index] = { index, status: 400, problem: problemBody(400, detail, validation.errors) };
-        return;
+    try {
+      for (const { index, body } of valid) {
+        const claim =
+          body.requestId !== undefined
+            ? this.idempotency.claim(scoped(client, 'request', body.requestId), bodyFingerprint(body))
+            : undefined;
+        if (claim?.kind === 'conflict') {
+          results[index] = { index, status: 409, problem: problemBody(409, REQUEST_ID_CONFLICT_DETAIL) };
+          continue;
+        }
+        if (claim?.kind === 'replay') {
+          replays.push({ index, result: claim.result });
+          continue;
+        }
+        // Claimed before the event is built: if building throws, the catch below releases the claim.
+        const entry: (typeof fresh)[number] = { index, requestId: '', ...(claim ? { claim } : {}) };
+        fresh.push(entry);
+        const ids = requestIdentity(client, body, undefined);
+        entry.requestId = ids.requestId;
+        events.push(requestedEvent(body, client, ids, now));
       }
-      const body = validation.body;
-      const claim =
-        body.requestId !== undefined
-          ? this.idempotency.claim(scoped(client, body.requestId), bodyFingerprint(body))
-          : undefined;
-      if (claim?.kind === 'conflict') {
-        results[index] = { index, status: 409, problem: problemBody(409, CONFLICT_DETAIL) };
-        return;
-      }
-      if (claim?.kind === 'replay') {
-        replays.push({ index, result: claim.result });
-        return;
-      }
-      const ids = requestIdentity(client, body, undefined);
-      events.push(requestedEvent(body, client, ids, now));
-      fresh.push({ index, requestId: ids.requestId, ...(claim ? { claim } : {}) });
-    });
-
-    if (events.length > 0) {
-      try {
-        await this.publisher.publish(Topics.AccessRequested, events);
-      } catch (err) {
-        for (const f of fresh) f.claim?.fail(err);
-        this.logger.warn({ msg: 'batch publish failed', events: events.length, err: (err as Error).message });
-        throw brokerUnavailable(err);
-      }
-      for (const f of fresh) {
-        this.board.markAccepted(client, f.requestId);
-        f.claim?.complete(f.requestId);
-        results[f.index] = { index: f.index, status: 202, requestId: f.requestId };
-      }
+      if (events.length > 0) await this.publisher.publish(Topics.AccessRequested, events);
+    } catch (err) {
+      for (const f of fresh) f.claim?.fail(err);
+      this.logger.warn({ msg: 'batch publish failed', events: events.length, err: (err as Error).message });
+      throw brokerUnavailable(err);
+    }
+    for (const f of fresh) {
+      this.board.markAccepted(client, f.requestId);
+      f.claim?.complete(f.requestId);
+      results[f.index] = { index: f.index, status: 202, requestId: f.requestId };
     }
     for (const r of replays) {
       try {
@@ -162,6 +199,7 @@ export class AccessRequestService {
   }
 }
 
-function scoped(client: string, key: string): string {
-  return `${client}\u0000${key}`;
+/** Header keys and request ids live in separate name spaces of one client: a key never collides with an id. */
+function scoped(client: string, kind: 'key' | 'request', key: string): string {
+  return `${client}\u0000${kind}\u0000${key}`;
 }

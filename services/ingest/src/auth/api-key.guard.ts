@@ -3,6 +3,7 @@ import { ProblemException } from '@clearance/platform';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedRequest } from './api-client.decorator';
 import { ApiKeyRegistry } from './api-key.registry';
+import { IngestRateLimits } from './rate.limits';
 
 const DETAILS = {
   missing: 'an API key is required: Authorization: Bearer <key>',
@@ -16,9 +17,12 @@ const DETAILS = {
 export class ApiKeyGuard implements CanActivate {
   private readonly logger = new Logger(ApiKeyGuard.name);
 
-  constructor(private readonly registry: ApiKeyRegistry) {}
+  constructor(
+    private readonly registry: ApiKeyRegistry,
+    private readonly limits: IngestRateLimits,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
     const result = this.registry.authenticate(request.headers.authorization);
     if (result.ok) {
@@ -28,6 +32,8 @@ export class ApiKeyGuard implements CanActivate {
     if (result.reason === 'revoked' || result.reason === 'unknown') {
       this.logger.warn({ msg: 'rejected API key', reason: result.reason, ip: request.ip });
     }
+    // Every failure counts against the address: past the limit AddressThrottle refuses it before this guard.
+    await this.limits.recordAuthFailure(request.ip);
     // RFC 6750: no error code when no credentials were sent, invalid_token otherwise.
     const challenge =
       result.reason === 'missing'

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
@@ -40,7 +40,9 @@ export class KycWebhookController {
     name: SIGNATURE_HEADER,
     description: '`sha256=` + hex HMAC-SHA-256 of `<timestamp>.<raw body>`',
   })
-  async receive(@Body() body: KycWebhookDto): Promise<void> {
+  async receive(@Body() body: KycWebhookDto, @Headers(TIMESTAMP_HEADER) timestamp: string): Promise<void> {
+    // The signed timestamp is when the provider sent the event: a record changed after it is not reverted.
+    const occurredAt = new Date(Number(timestamp) * 1000);
     await mapRegistryErrors(() =>
       this.subjects.applySync(
         {
@@ -50,6 +52,7 @@ export class KycWebhookController {
           organization: body.organization,
         },
         'webhook',
+        occurredAt,
       ),
     );
   }

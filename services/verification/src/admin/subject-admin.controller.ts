@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } fro
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminTokenGuard, type AdminRequest } from './admin-token.guard';
 import { mapRegistryErrors } from './registry-error.mapper';
+import { SubjectIdPipe } from './subject-id.pipe';
 import { PutOrganizationRequestDto, PutUserRequestDto, RevokeApprovalRequestDto } from './subject-admin.dto';
 import { SubjectService } from '../registry/subject.service';
 import { SubjectRepository } from '../registry/subject.repository';
@@ -32,7 +33,7 @@ export class SubjectAdminController {
   @Put('users/:userId')
   @ApiOperation({ summary: 'Create or replace a user record' })
   async putUser(
-    @Param('userId') userId: string,
+    @Param('userId', new SubjectIdPipe('userId')) userId: string,
     @Body() body: PutUserRequestDto,
     @Req() req: AdminRequest,
   ): Promise<View<UserRecord> & { changed: boolean }> {
@@ -45,20 +46,20 @@ export class SubjectAdminController {
 
   @Get('users/:userId')
   @ApiOperation({ summary: 'Read a user record' })
-  async getUser(@Param('userId') userId: string): Promise<View<UserRecord>> {
+  async getUser(@Param('userId', new SubjectIdPipe('userId')) userId: string): Promise<View<UserRecord>> {
     return view(await mapRegistryErrors(() => this.subjects.getUser(userId)));
   }
 
   @Get('users/:userId/history')
   @ApiOperation({ summary: 'Every change of a user record: who, when, why, before and after' })
-  getUserHistory(@Param('userId') userId: string): Promise<HistoryEntry[]> {
+  getUserHistory(@Param('userId', new SubjectIdPipe('userId')) userId: string): Promise<HistoryEntry[]> {
     return mapRegistryErrors(() => this.repository.historyOf('user', userId));
   }
 
   @Put('organizations/:organizationId')
   @ApiOperation({ summary: 'Create or replace an organisation record' })
   async putOrganization(
-    @Param('organizationId') organizationId: string,
+    @Param('organizationId', new SubjectIdPipe('organizationId')) organizationId: string,
     @Body() body: PutOrganizationRequestDto,
     @Req() req: AdminRequest,
   ): Promise<View<OrganizationRecord> & { changed: boolean }> {
@@ -74,13 +75,17 @@ export class SubjectAdminController {
 
   @Get('organizations/:organizationId')
   @ApiOperation({ summary: 'Read an organisation record' })
-  async getOrganization(@Param('organizationId') organizationId: string): Promise<View<OrganizationRecord>> {
+  async getOrganization(
+    @Param('organizationId', new SubjectIdPipe('organizationId')) organizationId: string,
+  ): Promise<View<OrganizationRecord>> {
     return view(await mapRegistryErrors(() => this.subjects.getOrganization(organizationId)));
   }
 
   @Get('organizations/:organizationId/history')
   @ApiOperation({ summary: 'Every change of an organisation record' })
-  getOrganizationHistory(@Param('organizationId') organizationId: string): Promise<HistoryEntry[]> {
+  getOrganizationHistory(
+    @Param('organizationId', new SubjectIdPipe('organizationId')) organizationId: string,
+  ): Promise<HistoryEntry[]> {
     return mapRegistryErrors(() => this.repository.historyOf('organization', organizationId));
   }
 
@@ -88,7 +93,7 @@ export class SubjectAdminController {
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke the organisation's domestic-entity approval" })
   async revokeApproval(
-    @Param('organizationId') organizationId: string,
+    @Param('organizationId', new SubjectIdPipe('organizationId')) organizationId: string,
     @Body() body: RevokeApprovalRequestDto,
     @Req() req: AdminRequest,
   ): Promise<View<OrganizationRecord> & { changed: boolean }> {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -11,10 +12,14 @@ import {
   IsString,
   Length,
   Max,
+  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
 import { VERIFICATION_LEVELS, type VerificationLevel } from '@clearance/contracts';
+
+/** Egress ranges one organisation may register: enough for a large company, small enough to match per request. */
+export const MAX_EGRESS_RANGES = 256;
 
 /** Body of `PUT /v1/admin/users/{userId}`: the user's full record and why it changes. */
 export class PutUserRequestDto {
@@ -58,9 +63,11 @@ export class PutOrganizationRequestDto {
   @ValidateNested()
   @Type(() => ApprovalDto)
   approval?: ApprovalDto;
-  @ApiProperty({ type: [String], example: ['203.0.113.0/24'] })
+  @ApiProperty({ type: [String], example: ['203.0.113.0/24'], maxItems: MAX_EGRESS_RANGES })
   @IsArray()
+  @ArrayMaxSize(MAX_EGRESS_RANGES)
   @IsString({ each: true })
+  @MaxLength(43, { each: true })
   egressRanges!: string[];
   @ApiProperty({ description: 'Why the record changes (kept in the history)' })
   @IsString()

@@ -9,6 +9,9 @@ export class InvalidSubjectError extends Error {}
 
 export class SubjectNotFoundError extends Error {}
 
+/** An update older than the record's last change: applying it would revert a newer one. Nothing was changed. */
+export class StaleUpdateError extends Error {}
+
 const date = (s: string | undefined): Date | undefined => (s === undefined ? undefined : new Date(s));
 
 export function toUserRecord(input: UserRecordV1): UserRecord {
@@ -93,8 +96,24 @@ export class SubjectService {
   async applySync(
     update: Pick<SubjectVerificationV1, 'actor' | 'reason' | 'user' | 'organization'>,
     source: ChangeContext['source'] = 'kafka',
+    /** When the update happened at its source: refused if a record it touches changed later. */
+    occurredAt?: Date,
   ): Promise<void> {
     const ctx: ChangeContext = { actor: update.actor, reason: update.reason, source };
+    if (occurredAt !== undefined) {
+      const current = [
+        update.organization && (await this.repository.findOrganization(update.organization.organizationId)),
+        update.user && (await this.repository.findUser(update.user.userId)),
+      ];
+      // the source's time has whole seconds: only a change in a later second is newer
+      const second = Math.floor(occurredAt.getTime() / 1000);
+      const newer = current.find((c) => c && Math.floor(c.updatedAt.getTime() / 1000) > second);
+      if (newer) {
+        throw new StaleUpdateError(
+          `the record changed at ${newer.updatedAt.toISOString()}, after this update (${occurredAt.toISOString()})`,
+        );
+      }
+    }
     if (update.organization) await this.putOrganization(update.organization, ctx);
     if (update.user) await this.putUser(update.user, ctx);
     this.logger.debug({ msg: 'registry sync applied', source, actor: update.actor });
