@@ -44,7 +44,7 @@ async function decidedExactlyOnce(
 // exactly-once processing, and then two replicas of every decision stage. A broker, and then one replica of each
 // stage, is SIGKILLed under load: every request ingest accepted is decided exactly once as a read_committed
 // consumer sees it, and the audit store holds each event once. Slow (three brokers, eight service processes), so
-// not in `npm test`: npx jest --selectProjects integration --runTestsByPath test/e2e/cluster.slow.e2e.ts
+// not in `npm test`: npx jest --selectProjects integration --testMatch '<rootDir>/test/e2e/cluster.slow.e2e.ts'
 describe('a three-broker cluster and replicated stages under faults', () => {
   let cluster: KafkaCluster;
   let kafka: TestKafka;
