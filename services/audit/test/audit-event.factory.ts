@@ -16,6 +16,7 @@ export interface RequestChainOptions {
   ip?: string;
   country?: string;
   model?: string;
+  tier?: string;
   outcome?: Outcome;
   reasons?: string[];
   policyVersion?: string;
@@ -93,7 +94,7 @@ export function aRequestChain(o: RequestChainOptions = {}): {
       })),
       obligations: [],
       policy: { id: 'default', version: o.policyVersion ?? '2026.11.1', hash: 'ab'.repeat(32) },
-      tier: 'frontier',
+      tier: o.tier ?? 'frontier',
       trace: [{ rule: 'geo', matched: true }],
       ttlSeconds: 60,
       latency: { geolocationMs: 5, verificationMs: 4, decisionMs: 3, totalMs: 12 },

@@ -160,6 +160,7 @@ describe('audit service', () => {
       outcome: 'challenge',
       reasons: ['SCREENING_POTENTIAL_MATCH'],
       model: `model-y-${run}`,
+      tier: 'standard',
       policyVersion: `pv-y-${run}`,
     });
     await decidedRecord(x.requested.requestId);
@@ -174,6 +175,8 @@ describe('audit service', () => {
     expect(await ids(`outcome=challenge&${window}`)).toEqual([y.requested.requestId]);
     expect(await ids(`reason=NET_VPN&${window}`)).toEqual([x.requested.requestId]);
     expect(await ids(`model=model-y-${run}`)).toEqual([y.requested.requestId]);
+    expect(await ids(`tier=standard&${window}`)).toEqual([y.requested.requestId]);
+    expect(await ids(`tier=frontier&${window}`)).toEqual([x.requested.requestId]);
     expect(await ids(`policyVersion=pv-x-${run}`)).toEqual([x.requested.requestId]);
     expect((await ids(window)).sort()).toEqual([x.requested.requestId, y.requested.requestId].sort());
     expect(await ids(`userId=fx-${run}&from=2026-10-02T00:00:00Z`)).toEqual([]);

@@ -27,6 +27,7 @@ describe(buildRequestFilter.name, () => {
       outcome: 'deny',
       reason: 'GEO_EMBARGOED_COUNTRY',
       model: 'frontier-1',
+      tier: 'frontier',
       policyVersion: '7',
     });
     expect(sut).toEqual({
@@ -37,6 +38,7 @@ describe(buildRequestFilter.name, () => {
       outcome: 'deny',
       reasons: 'GEO_EMBARGOED_COUNTRY',
       model: 'frontier-1',
+      tier: 'frontier',
       policyVersion: '7',
     });
   });

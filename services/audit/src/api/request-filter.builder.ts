@@ -45,6 +45,7 @@ export function buildRequestFilter(q: RequestFilterDto, cursor?: PageCursor): Fi
     ['outcome', 'outcome'],
     ['reason', 'reasons'],
     ['model', 'model'],
+    ['tier', 'tier'],
     ['policyVersion', 'policyVersion'],
   ];
   for (const [param, field] of eq) {

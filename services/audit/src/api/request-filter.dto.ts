@@ -57,6 +57,11 @@ export class RequestFilterDto {
   @Length(1, 128)
   model?: string;
 
+  @ApiPropertyOptional({ description: 'Model tier the policy placed the request in', example: 'frontier' })
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,31}$/)
+  tier?: string;
+
   @ApiPropertyOptional({ description: 'Policy version' })
   @IsOptional()
   @IsString()

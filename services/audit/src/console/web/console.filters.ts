@@ -9,6 +9,7 @@ export const FILTER_FIELDS = [
   { name: 'outcome', label: 'Outcome' },
   { name: 'reason', label: 'Reason code' },
   { name: 'model', label: 'Model' },
+  { name: 'tier', label: 'Tier' },
   { name: 'policyVersion', label: 'Policy version' },
   { name: 'ip', label: 'IP address' },
   { name: 'from', label: 'From (UTC)' },
