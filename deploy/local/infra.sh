@@ -205,7 +205,7 @@ pid_of() {
   local pidfile="$1" marker="$2" pid
   [[ -f "$pidfile" ]] || return 1
   pid="$(cat "$pidfile" 2>/dev/null || true)"
-  # never `cmd | grep -q` under pipefail: grep exits at the first match and cmd may die of SIGPIPE
+  # match captured output: piped into a quiet grep under pipefail, cmd dies of SIGPIPE at random
   if [[ "$pid" =~ ^[0-9]+$ ]] && [[ -r "/proc/$pid/cmdline" ]] &&
     grep -qF -- "$marker" <<<"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"; then
     echo "$pid"
@@ -362,7 +362,7 @@ ensure_ferretdb_bin() {
     die "go build of FerretDB $FERRETDB_VERSION failed (log: $buildlog)"
   fi
   local version
-  # captured first: with `--version | grep -q` the binary died of SIGPIPE when grep had exited (issue 15)
+  # captured first: piped into a quiet grep, the binary died of SIGPIPE when grep had exited (issue 15)
   version="$("$FERRETDB_BIN.tmp" --version 2>/dev/null || true)"
   grep -qF "version: $FERRETDB_VERSION" <<<"$version" ||
     die "built FerretDB binary does not report version $FERRETDB_VERSION"

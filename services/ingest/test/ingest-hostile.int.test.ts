@@ -9,6 +9,7 @@ import {
   TestKafka,
   uniqueTopicPrefix,
 } from '@clearance/testing';
+import { type Answer, ingestCaller } from './ingest.client';
 
 // Hostile input found by probing (issue 16). Real parts: the ingest process and the test broker; the test plays
 // the decision stage where one is needed.
@@ -23,43 +24,9 @@ const aBody = (overrides: Record<string, unknown> = {}): Record<string, unknown>
   ...overrides,
 });
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  svc: ServiceProcess,
-  path: string,
-  init: {
-    method?: string;
-    key?: string | null;
-    headers?: Record<string, string>;
-    body?: string | object;
-  } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...init.headers };
-  const key = init.key === undefined ? GATEWAY_KEY : init.key;
-  if (key !== null) headers['authorization'] = `Bearer ${key}`;
-  let body: string | undefined;
-  if (typeof init.body === 'string') body = init.body;
-  else if (init.body !== undefined) body = JSON.stringify(init.body);
-  if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${svc.baseUrl}${path}`, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const text = await res.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { text };
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
-}
+const call = ingestCaller(GATEWAY_KEY);
+/** Raw strings are sent with only the headers given: these are JSON (malformed on purpose). */
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 function expectProblem(answer: Answer, status: number, field?: string): void {
   expect({ status: answer.status, body: answer.body }).toMatchObject({ status, body: { status } });
@@ -201,12 +168,19 @@ describe('ingest under hostile input', () => {
       const deep = '{"x":'.repeat(10_000) + '1' + '}'.repeat(10_000);
       const single = await call(svc, '/v1/access-requests', {
         body: `{"subject":{"userId":"u"},"network":{"ip":"8.8.8.8"},"resource":{"model":"m","action":"inference"},"extra":${deep}}`,
+        headers: JSON_TYPE,
       });
       expectProblem(single, 400);
       expect(String(single.body['detail'])).toMatch(/deeper than/);
-      expectProblem(await call(svc, '/v1/access-requests/batch', { body: `{"requests":[${deep}]}` }), 400);
       expectProblem(
-        await call(svc, '/v1/access-requests', { body: '['.repeat(20_000) + ']'.repeat(20_000) }),
+        await call(svc, '/v1/access-requests/batch', { body: `{"requests":[${deep}]}`, headers: JSON_TYPE }),
+        400,
+      );
+      expectProblem(
+        await call(svc, '/v1/access-requests', {
+          body: '['.repeat(20_000) + ']'.repeat(20_000),
+          headers: JSON_TYPE,
+        }),
         400,
       );
       expect((await fetch(`${svc.baseUrl}/health/live`)).status).toBe(200);
@@ -217,9 +191,13 @@ describe('ingest under hostile input', () => {
     it('refuses a key given twice anywhere in a body, and a charset other than UTF-8', async () => {
       const before = await publishedCount();
       const twice = `{"subject":{"userId":"u"},"network":{"ip":"8.8.8.8","ip":"175.45.176.1"},"resource":{"model":"m","action":"inference"}}`;
-      expectProblem(await call(svc, '/v1/access-requests', { body: twice }), 400, 'network.ip');
       expectProblem(
-        await call(svc, '/v1/access-requests/batch', { body: `{"requests":[${twice}]}` }),
+        await call(svc, '/v1/access-requests', { body: twice, headers: JSON_TYPE }),
+        400,
+        'network.ip',
+      );
+      expectProblem(
+        await call(svc, '/v1/access-requests/batch', { body: `{"requests":[${twice}]}`, headers: JSON_TYPE }),
         400,
         'requests[0].network.ip',
       );

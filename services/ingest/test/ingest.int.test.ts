@@ -13,6 +13,7 @@ import {
   TestKafka,
   uniqueTopicPrefix,
 } from '@clearance/testing';
+import { type Answer, ingestCaller } from './ingest.client';
 
 // Real parts: the ingest process, the test broker. The test itself plays the decision stage where needed.
 
@@ -33,43 +34,7 @@ const aBody = (overrides: Record<string, unknown> = {}): Record<string, unknown>
   ...overrides,
 });
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  svc: ServiceProcess,
-  path: string,
-  init: {
-    method?: string;
-    key?: string | null;
-    headers?: Record<string, string>;
-    body?: string | object;
-  } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { ...init.headers };
-  const key = init.key === undefined ? GATEWAY_KEY : init.key;
-  if (key !== null) headers['authorization'] = `Bearer ${key}`;
-  let body: string | undefined;
-  if (typeof init.body === 'string') body = init.body;
-  else if (init.body !== undefined) {
-    body = JSON.stringify(init.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(`${svc.baseUrl}${path}`, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
+const call = ingestCaller(GATEWAY_KEY);
 
 function expectProblem(answer: Answer, status: number): void {
   expect(answer.status).toBe(status);

@@ -10,15 +10,10 @@ import {
   type Collector,
   type ServiceProcess,
 } from '@clearance/testing';
+import { databaseUri, startVerification } from './verification.fixture';
 
 // Real: the verification and decision services as processes, the broker, FerretDB, the shipped lists and the
 // default policy. Nothing faked.
-
-function databaseUri(name: string): string {
-  const uri = new URL(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27018/clearance');
-  uri.pathname = `/${name}`;
-  return uri.toString();
-}
 
 const STANDARD = 'standard-chat';
 
@@ -98,18 +93,11 @@ describe('a list older than SANCTIONS_MAX_AGE_DAYS', () => {
   let verified: Collector<AccessVerifiedV1>;
 
   beforeAll(async () => {
-    await kafka.createTopics(prefix, [
-      Topics.AccessGeolocated,
-      Topics.AccessVerified,
-      Topics.SubjectVerification,
-      Topics.DeadLetter,
-    ]);
-    svc = await spawnService('verification', {
-      env: {
-        KAFKA_TOPIC_PREFIX: prefix,
-        MONGODB_URI: databaseUri(`stale_${randomUUID().slice(0, 8)}`),
-        SANCTIONS_MAX_AGE_DAYS: '30', // the production default: the shipped 2024-05-03 list is older
-      },
+    // the production default: the shipped 2024-05-03 list is older, so the service never becomes ready
+    svc = await startVerification(kafka, prefix, {
+      database: 'stale',
+      env: { SANCTIONS_MAX_AGE_DAYS: '30' },
+      ready: false,
     });
     verified = await kafka.collector<AccessVerifiedV1>(prefix, Topics.AccessVerified);
   });

@@ -1,17 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Topics } from '@clearance/contracts';
-import { spawnService, TestKafka, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
+import { TestKafka, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
+import { startVerification } from './verification.fixture';
 import { kycSignature } from '../src/admin/kyc-signature.guard';
 
 // Hostile input against the registry's HTTP side (issue 16). Real: the verification process, the broker, FerretDB.
 const ADMIN_TOKEN = `admin-${randomUUID()}`;
 const WEBHOOK_SECRET = `whsec-${randomUUID()}`;
-
-function databaseUri(name: string): string {
-  const uri = new URL(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27018/clearance');
-  uri.pathname = `/${name}`;
-  return uri.toString();
-}
 
 describe('verification under hostile input', () => {
   const kafka = new TestKafka();
@@ -49,21 +43,13 @@ describe('verification under hostile input', () => {
     ((await (await admin('GET', `/v1/admin/users/${userId}`)).json()) as { level?: string }).level;
 
   beforeAll(async () => {
-    await kafka.createTopics(prefix, [
-      Topics.AccessGeolocated,
-      Topics.AccessVerified,
-      Topics.SubjectVerification,
-      Topics.DeadLetter,
-    ]);
-    svc = await spawnService('verification', {
+    svc = await startVerification(kafka, prefix, {
+      database: 'verification',
       env: {
-        KAFKA_TOPIC_PREFIX: prefix,
-        MONGODB_URI: databaseUri(`verification_${randomUUID().slice(0, 8)}`),
         ADMIN_TOKENS: `tester:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}`,
         KYC_WEBHOOK_SECRET: WEBHOOK_SECRET,
       },
     });
-    await svc.waitReady(90_000);
   });
 
   afterAll(async () => {

@@ -9,11 +9,11 @@ import {
 import {
   aGeolocatedEvent,
   pollUntil,
-  spawnService,
   TestKafka,
   uniqueTopicPrefix,
   type ServiceProcess,
 } from '@clearance/testing';
+import { startVerification } from './verification.fixture';
 import { kycSignature } from '../src/admin/kyc-signature.guard';
 
 // Real: the verification service as a process, the broker, FerretDB. Nothing faked.
@@ -21,12 +21,6 @@ const ADMIN_TOKEN = `admin-${randomUUID()}`;
 const WEBHOOK_SECRET = `whsec-${randomUUID()}`;
 const DAY = 86_400_000;
 const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
-
-function databaseUri(name: string): string {
-  const uri = new URL(process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27018/clearance');
-  uri.pathname = `/${name}`;
-  return uri.toString();
-}
 
 describe('verification service', () => {
   const kafka = new TestKafka();
@@ -52,21 +46,13 @@ describe('verification service', () => {
     });
 
   beforeAll(async () => {
-    await kafka.createTopics(prefix, [
-      Topics.AccessGeolocated,
-      Topics.AccessVerified,
-      Topics.SubjectVerification,
-      Topics.DeadLetter,
-    ]);
-    svc = await spawnService('verification', {
+    svc = await startVerification(kafka, prefix, {
+      database: 'verification',
       env: {
-        KAFKA_TOPIC_PREFIX: prefix,
-        MONGODB_URI: databaseUri(`verification_${randomUUID().slice(0, 8)}`),
         ADMIN_TOKENS: `tester:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}`,
         KYC_WEBHOOK_SECRET: WEBHOOK_SECRET,
       },
     });
-    await svc.waitReady(90_000);
   });
 
   afterAll(async () => {
