@@ -386,12 +386,15 @@ describe('audit service', () => {
     await events.updateOne({ _id: victim._id }, { $set: { raw: victim.raw } });
     expect(await api.json('/v1/audit/integrity')).toMatchObject({ ok: true });
 
-    // a record in the middle of its chain: delete it, then put in a forged one in its place
-    const middle = (await events.find({ chain: victim.chain }).sort({ seq: 1 }).toArray()).at(-2)!;
-    const next = (await events.findOne(
-      { chain: victim.chain, seq: { $gt: middle.seq } },
-      { sort: { seq: 1 } },
-    ))!;
+    // a record in the middle of a chain: delete it, then put in a forged one in its place. A chain is one topic
+    // partition, so the victim's may hold a single event: take the fullest chain (the earlier tests fill several).
+    const all = await events.find({}, { projection: { chain: 1 } }).toArray();
+    const sizes = new Map<string, number>();
+    for (const e of all) sizes.set(e.chain, (sizes.get(e.chain) ?? 0) + 1);
+    const [fullest, size] = [...sizes].sort((a, b) => b[1] - a[1])[0]!;
+    expect(size).toBeGreaterThanOrEqual(3);
+    const middle = (await events.find({ chain: fullest }).sort({ seq: 1 }).toArray()).at(-2)!;
+    const next = (await events.findOne({ chain: fullest, seq: { $gt: middle.seq } }, { sort: { seq: 1 } }))!;
     await events.deleteOne({ _id: middle._id });
     const deleted = await api.json<{ ok: boolean; firstBreak: { kind: string; seq: number } }>(
       '/v1/audit/integrity',
