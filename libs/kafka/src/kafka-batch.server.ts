@@ -26,6 +26,7 @@ import { KafkaConnection } from './kafka.connection';
 import { kafkaMetrics } from './kafka.metrics';
 import { KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
 import type { ConsumedBatch, ConsumedMessage, Outbound } from './outbound';
+import { OffsetCommitter } from './offset.committer';
 
 export const KAFKA_STAGE = Symbol('KAFKA_STAGE');
 
@@ -91,6 +92,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   private draining = false;
   private readonly inflight = new Set<Promise<boolean>>();
   private readonly heartbeatEveryMs: number;
+  /** At-least-once with KAFKA_COMMIT_INTERVAL_MS > 0: commits offsets in the background. */
+  private readonly committer?: OffsetCommitter;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -100,6 +103,18 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   ) {
     super();
     this.heartbeatEveryMs = Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3));
+    if (!settings.exactlyOnce && settings.commitIntervalMs > 0)
+      this.committer = new OffsetCommitter(
+        (offsets) => this.consumer!.commitOffsets(offsets),
+        settings.commitIntervalMs,
+        (err, offsets) =>
+          // the offsets stay pending for the next commit; at worst they are redelivered (at-least-once)
+          this.logger.warn({
+            msg: 'offset commit failed, will retry',
+            partitions: offsets.length,
+            err: String(err),
+          }),
+      );
   }
 
   on(): never {
@@ -154,7 +169,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       allowAutoTopicCreation: false,
       sessionTimeout: this.settings.sessionTimeoutMs,
       heartbeatInterval: this.heartbeatEveryMs,
-      maxWaitTimeInMs: 200,
+      minBytes: this.settings.fetchMinBytes,
+      maxWaitTimeInMs: this.settings.fetchMaxWaitMs,
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -166,6 +182,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      // what a failed pre-rebalance commit left is for partitions that may be someone else's now
+      this.committer?.clear();
       this.logger.log({
         msg: 'joined consumer group',
         groupId: payload.groupId,
@@ -174,6 +192,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.REBALANCING, () => {
       this.joined = false;
+      // commit what was processed while the old generation still may, so the next owner does not redo it
+      void this.committer?.flush();
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -526,7 +546,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       return;
     }
     if (topicMessages.length > 0) await this.publisher.producer.send(topicMessages);
-    await this.consumer!.commitOffsets([{ topic: physical, partition, offset: nextOffset }]);
+    if (this.committer) this.committer.note(physical, partition, nextOffset);
+    else await this.consumer!.commitOffsets([{ topic: physical, partition, offset: nextOffset }]);
   }
 
   /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
@@ -542,6 +563,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         ]);
         clearTimeout(timer);
       }
+      // the drained chunks' offsets: committed while the consumer still runs (kafkajs refuses commits after)
+      await this.committer?.flush();
       this.running = false;
       if (this.consumer) {
         // kafkajs' disconnect waits for the batch handler still running (a chunk the drain gave up on, e.g. one

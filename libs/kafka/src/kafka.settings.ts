@@ -33,6 +33,16 @@ export interface KafkaSettings {
   publishTimeoutMs: number;
   /** A consumer silent for this long is evicted and its partitions reassigned. */
   sessionTimeoutMs: number;
+  /** A fetch waits at the broker for this many bytes (or fetchMaxWaitMs): 1 answers as soon as anything is there. */
+  fetchMinBytes: number;
+  /** Longest a fetch waits at the broker for fetchMinBytes. */
+  fetchMaxWaitMs: number;
+  /**
+   * At-least-once only: processed offsets are committed in the background at most this often per consumer,
+   * instead of one awaited commit per chunk (0: commit each chunk before the next). A crash redelivers at most
+   * this much of processed input, which at-least-once allows; a drain commits what is pending.
+   */
+  commitIntervalMs: number;
   /** Messages larger than this are dead-lettered unread. */
   maxMessageBytes: number;
   /** TLS and SASL towards the brokers; unset, PLAINTEXT without authentication (local development only). */
@@ -55,6 +65,9 @@ export const DEFAULT_KAFKA_SETTINGS: Omit<KafkaSettings, 'brokers' | 'clientId' 
   maxRequestBytes: 768 * 1024,
   publishTimeoutMs: 5000,
   maxMessageBytes: 256 * 1024,
+  fetchMinBytes: 1,
+  fetchMaxWaitMs: 200,
+  commitIntervalMs: 100,
   sessionTimeoutMs: 8_000,
 };
 

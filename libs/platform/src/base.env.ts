@@ -59,6 +59,11 @@ export class BaseEnv {
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(100000) KAFKA_MAX_BATCH_MESSAGES = 1000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(100) @Max(120000) KAFKA_PUBLISH_TIMEOUT_MS = 5000;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(1024) KAFKA_MAX_MESSAGE_BYTES = 262144;
+  /** A fetch waits at the broker for this many bytes or KAFKA_FETCH_MAX_WAIT_MS, whichever comes first. */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(16777216) KAFKA_FETCH_MIN_BYTES = 1;
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(1) @Max(10000) KAFKA_FETCH_MAX_WAIT_MS = 200;
+  /** At-least-once: background offset commits at most this often (0: an awaited commit per chunk). */
+  @Transform(({ value }) => Number(value)) @IsInt() @Min(0) @Max(10000) KAFKA_COMMIT_INTERVAL_MS = 100;
   @Transform(({ value }) => Number(value)) @IsInt() @Min(6000) @Max(300000) KAFKA_SESSION_TIMEOUT_MS = 8000;
   // --- TLS and SASL towards the brokers (kafka-security.env.ts checks how they combine) ---
   /** TLS to the brokers (listeners SSL or SASL_SSL). */

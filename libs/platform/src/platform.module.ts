@@ -61,6 +61,9 @@ export function kafkaSettingsFromEnv(service: string, env: BaseEnv): KafkaSettin
     maxRequestBytes: DEFAULT_KAFKA_SETTINGS.maxRequestBytes,
     publishTimeoutMs: env.KAFKA_PUBLISH_TIMEOUT_MS,
     maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+    fetchMinBytes: env.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: env.KAFKA_FETCH_MAX_WAIT_MS,
+    commitIntervalMs: env.KAFKA_COMMIT_INTERVAL_MS,
     sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS,
     security: kafkaSecurityFromEnv(env),
   };
