@@ -42,6 +42,19 @@ describe(IdempotencyStore.name, () => {
     expect(repository.claims.get('k')?.requestId).toBe('r1');
   });
 
+  it('sends the claims of concurrent requests in one insert, the earlier of one key winning', async () => {
+    const before = repository.calls;
+    const held = await Promise.all([
+      sut.claim([sut.draft('a', 'f1', ids, new Date(now))]),
+      sut.claim([sut.draft('b', 'f1', ids, new Date(now)), sut.draft('c', 'f1', ids, new Date(now))]),
+      sut.claim([sut.draft('a', 'f1', { requestId: 'r2', eventId: 'e2' }, new Date(now))]),
+    ]);
+
+    expect(held).toEqual([[true], [true, true], [false]]);
+    expect(repository.calls - before).toBe(1);
+    expect(repository.claims.get('a')?.requestId).toBe('r1');
+  });
+
   it('makes a duplicate wait while the first is in flight, and answers it once acknowledged', async () => {
     const first = sut.draft('k', 'f1', ids, new Date(now));
     await sut.claim([first]);

@@ -38,6 +38,7 @@ export function claimId(client: string, kind: 'key' | 'request', key: string): s
   return createHash('sha256').update(`${client}\u0000${kind}\u0000${key}`).digest('hex');
 }
 
+const MAX_CLAIM_BATCH = 500;
 const MAX_OUTCOME_QUEUE = 50_000;
 const OUTCOME_BATCH = 500;
 const OUTCOME_ATTEMPTS = 3;
@@ -57,6 +58,12 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
   private purgeTimer?: NodeJS.Timeout;
   private outcomes: OutcomeDoc[] = [];
   private writing?: Promise<void>;
+  private claimQueue: {
+    docs: readonly ClaimDoc[];
+    resolve: (held: boolean[]) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+  private claiming?: Promise<void>;
 
   constructor(
     private readonly repository: ClaimRepository & { ensureIndexes?: () => Promise<void> },
@@ -76,10 +83,14 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
     clearTimeout(this.indexTimer);
     clearInterval(this.purgeTimer);
-    while (this.writing) await this.writing;
+    // the acknowledgements still queued are written before the connection closes
+    while (this.writing || this.outcomes.length > 0) {
+      this.kickOutcomes();
+      await this.writing;
+    }
+    this.stopped = true;
   }
 
   async check(): Promise<void> {
@@ -111,12 +122,53 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
     };
   }
 
-  /** Inserts the claims in one round trip; true for each one this request now holds. */
-  async claim(drafts: readonly ClaimDoc[]): Promise<boolean[]> {
-    try {
-      return await this.repository.insertClaims(drafts);
-    } catch (err) {
-      throw new IdempotencyUnavailableError(`idempotency store: ${(err as Error).message}`, { cause: err });
+  /**
+   * Inserts the claims; true for each one this request now holds. Claims of concurrent requests go to the
+   * database together, in one unordered insert per round trip (what arrives meanwhile goes in the next one):
+   * one round trip per request, few commands. Within one insert the earlier claim of a key wins.
+   */
+  claim(drafts: readonly ClaimDoc[]): Promise<boolean[]> {
+    if (drafts.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.claimQueue.push({ docs: drafts, resolve, reject });
+      this.kickClaims();
+    });
+  }
+
+  private kickClaims(): void {
+    // a claim queued after the loop's last look but before its finally runs starts the next loop
+    this.claiming ??= this.insertQueuedClaims().finally(() => {
+      this.claiming = undefined;
+      if (this.claimQueue.length > 0) this.kickClaims();
+    });
+  }
+
+  private async insertQueuedClaims(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    while (this.claimQueue.length > 0) {
+      const batch: typeof this.claimQueue = [];
+      let docs = 0;
+      while (
+        this.claimQueue.length > 0 &&
+        (batch.length === 0 || docs + this.claimQueue[0]!.docs.length <= MAX_CLAIM_BATCH)
+      ) {
+        const next = this.claimQueue.shift()!;
+        batch.push(next);
+        docs += next.docs.length;
+      }
+      try {
+        const held = await this.repository.insertClaims(batch.flatMap((b) => b.docs));
+        let at = 0;
+        for (const b of batch) {
+          b.resolve(held.slice(at, at + b.docs.length));
+          at += b.docs.length;
+        }
+      } catch (err) {
+        const unavailable = new IdempotencyUnavailableError(`idempotency store: ${(err as Error).message}`, {
+          cause: err,
+        });
+        for (const b of batch) b.reject(unavailable);
+      }
     }
   }
 
@@ -188,7 +240,14 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
       const dropped = this.outcomes.splice(0, this.outcomes.length - MAX_OUTCOME_QUEUE);
       this.logger.warn({ msg: 'acknowledgements not recorded: queue full', dropped: dropped.length });
     }
-    this.writing ??= this.writeOutcomes().finally(() => (this.writing = undefined));
+    this.kickOutcomes();
+  }
+
+  private kickOutcomes(): void {
+    this.writing ??= this.writeOutcomes().finally(() => {
+      this.writing = undefined;
+      if (this.outcomes.length > 0 && !this.stopped) this.kickOutcomes();
+    });
   }
 
   private async writeOutcomes(): Promise<void> {
