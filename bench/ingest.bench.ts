@@ -1,14 +1,18 @@
 /**
  * Ingest HTTP benchmark: POST /v1/access-requests with the broker acknowledging (acks=all), next to the same app
  * with publishing stubbed (INGEST_PUBLISH_STUB=true), same run; then latency at a fixed 1,000 req/s; with
- * `--pipeline`, also `Prefer: wait=5` round trips through geolocation, verification and decision.
- *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--pipeline]
+ * `--pipeline`, also `Prefer: wait=5` round trips through geolocation, verification and decision. With `--keys`
+ * instead: what the idempotency claim costs (issue 15), the same publishing app without and with a fresh
+ * `Idempotency-Key` per request (one claim insert into MongoDB each), alternated over rounds, then both at a
+ * fixed 1,000 req/s with the CPU time of ingest and of the database per request.
+ *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--pipeline | --keys]
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { DEV_API_KEY } from '../services/ingest/src/auth/dev-key';
 import { spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
-import { ensureInfra, rssMiB, writeResult } from './bench.support';
+import { cpuMs as processCpuMs, ensureInfra, infraPids, rssMiB, writeResult } from './bench.support';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -27,6 +31,18 @@ const SECONDS = Number(/--seconds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 10
 const PIPELINE = process.argv.includes('--pipeline');
 const FIXED_RATE = 1000;
 const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
+const KEYS = process.argv.includes('--keys');
+/** Every request with an Idempotency-Key of its own: one new claim each, never a replay. */
+const WITH_KEYS = {
+  requests: [
+    {
+      setupRequest: (req: { headers?: Record<string, string> }) => ({
+        ...req,
+        headers: { ...req.headers, 'idempotency-key': randomUUID() },
+      }),
+    },
+  ],
+};
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -98,8 +114,57 @@ async function startIngest(prefix: string, env: Record<string, string>): Promise
   return svc;
 }
 
+/** The claim's cost: the same publishing app, requests without and with a fresh key, alternated. */
+async function keyedRuns(): Promise<void> {
+  const loadAvgBefore = loadavg().map((l) => Math.round(l * 100) / 100);
+  const svc = await startIngest(uniqueTopicPrefix('bench-ingest-keys'), {});
+  const db = infraPids()['ferretdb'];
+  try {
+    const throughput = { connections: 64, duration: SECONDS };
+    const fixed = { connections: 32, overallRate: FIXED_RATE, duration: SECONDS };
+    await load(svc, { connections: 32, duration: 3 });
+    await load(svc, { connections: 32, duration: 3, ...WITH_KEYS });
+    const rounds: { plain: Run; keyed: Run }[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const keyedFirst = i % 2 === 1;
+      const a = await load(svc, keyedFirst ? { ...throughput, ...WITH_KEYS } : throughput);
+      const b = await load(svc, keyedFirst ? throughput : { ...throughput, ...WITH_KEYS });
+      rounds.push(keyedFirst ? { keyed: a, plain: b } : { plain: a, keyed: b });
+    }
+    const fixedRun = async (opts: Record<string, unknown>) => {
+      const dbBefore = db ? processCpuMs(db) : NaN;
+      const run = await loadWithCpu(svc, opts);
+      const dbCpuMsPerRequest = db
+        ? Math.round(((processCpuMs(db) - dbBefore) / run.total) * 1000) / 1000
+        : null;
+      return { ...run, dbCpuMsPerRequest };
+    };
+    const plainFixed = await fixedRun(fixed);
+    const keyedFixed = await fixedRun({ ...fixed, ...WITH_KEYS });
+    const plainMedian = median(rounds.map((r) => r.plain.reqPerSec));
+    const keyedMedian = median(rounds.map((r) => r.keyed.reqPerSec));
+    const result = {
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      connections: throughput.connections,
+      database: process.env.MONGODB_URI?.replace(/\/\/[^@]*@/, '//'),
+      loadAvgBefore,
+      loadAvgAfter: loadavg().map((l) => Math.round(l * 100) / 100),
+      maxThroughput: { plainMedian, keyedMedian, rounds },
+      claimCostPct: Math.round((1 - keyedMedian / plainMedian) * 1000) / 10,
+      fixedRate: { rate: FIXED_RATE, plain: plainFixed, keyed: keyedFixed },
+      rssMiB: rssMiB(svc.child.pid!),
+    };
+    writeResult('ingest-keys', result);
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await svc.stop();
+  }
+}
+
 async function main(): Promise<void> {
   ensureInfra();
+  if (KEYS) return keyedRuns();
   const loadAvgBefore = loadavg().map((l) => Math.round(l * 100) / 100);
   const prefix = uniqueTopicPrefix('bench-ingest');
   const kafka = await startIngest(prefix, {});

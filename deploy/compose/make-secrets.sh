@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates every credential deploy/compose.yaml needs into deploy/compose/secrets/ (git-ignored) and prints the
 # bearer tokens once: the services keep only their SHA-256 (docs/operations.md, "Credentials").
-# Existing files are kept. To regenerate, delete a group: mongo.env (with verification.env, audit.env: rotating
+# Existing files are kept. To regenerate, delete a group: mongo.env (with verification.env, audit.env,
+# ingest-mongo.env: rotating
 # MongoDB passwords on an initialised volume also needs db.updateUser), auditor-tokens (with ingest.env),
 # ingest-api-keys.yaml, admin-tokens, mongo-keyfile.
 # Needs: openssl, sha256sum.
@@ -20,12 +21,13 @@ if fresh mongo-keyfile; then
 fi
 
 if fresh mongo.env; then
-  verification_pw=$(token) audit_pw=$(token)
+  verification_pw=$(token) audit_pw=$(token) ingest_pw=$(token)
   cat > "$dir/mongo.env" <<EOF
 MONGO_INITDB_ROOT_USERNAME=root
 MONGO_INITDB_ROOT_PASSWORD=$(token)
 MONGO_VERIFICATION_PASSWORD=$verification_pw
 MONGO_AUDIT_PASSWORD=$audit_pw
+MONGO_INGEST_PASSWORD=$ingest_pw
 EOF
   cat > "$dir/verification.env" <<EOF
 MONGODB_URI=mongodb://clearance_verification:$verification_pw@mongo:27017/clearance_verification?replicaSet=rs0&authSource=clearance_verification&w=majority&journal=true
@@ -34,6 +36,10 @@ EOF
   cat > "$dir/audit.env" <<EOF
 MONGODB_URI=mongodb://clearance_audit:$audit_pw@mongo:27017/clearance_audit?replicaSet=rs0&authSource=clearance_audit&w=majority&journal=true&readConcernLevel=majority
 AUDIT_CHAIN_KEY=$(token)
+EOF
+  # ingest's idempotency claims, shared by its replicas
+  cat > "$dir/ingest-mongo.env" <<EOF
+MONGODB_URI=mongodb://clearance_ingest:$ingest_pw@mongo:27017/clearance_ingest?replicaSet=rs0&authSource=clearance_ingest&w=majority&journal=true
 EOF
   say "verification KYC webhook secret (give it to the KYC provider): $(sed -n 's/^KYC_WEBHOOK_SECRET=//p' "$dir/verification.env")"
 fi

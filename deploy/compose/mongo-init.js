@@ -8,6 +8,8 @@ const users = [
     password: process.env.MONGO_VERIFICATION_PASSWORD,
   },
   { user: 'clearance_audit', db: 'clearance_audit', password: process.env.MONGO_AUDIT_PASSWORD },
+  // idempotency claims shared by the ingest replicas
+  { user: 'clearance_ingest', db: 'clearance_ingest', password: process.env.MONGO_INGEST_PASSWORD },
 ];
 for (const u of users) {
   if (!u.password) throw new Error(`no password for ${u.user}: run deploy/compose/make-secrets.sh`);

@@ -125,3 +125,20 @@ func TestReplicatedVerificationWithItsRegistryCacheOnIsRefused(t *testing.T) {
 	dir := copyWith(t, "verification.yaml", "value: '0' }", "value: '300000' }")
 	expectProblem(t, problemsOf(t, dir), "registry cache on")
 }
+
+func TestIngestRateLimitsNotDividedByTheReplicasAreRefused(t *testing.T) {
+	dir := copyWith(t, "ingest.yaml", "replicas: 3", "replicas: 4")
+	problems := problemsOf(t, dir)
+	expectProblem(t, problems, "INGEST_RATE_LIMIT is 1000 per pod, but 4 replicas must share clearance.dev/intended-rate-limit=3000: set it to 750")
+	expectProblem(t, problems, "INGEST_AUTH_FAILURE_LIMIT is 10 per pod")
+}
+
+func TestIngestWithoutAnIntendedLimitIsRefused(t *testing.T) {
+	dir := copyWith(t, "ingest.yaml", "clearance.dev/intended-address-rate-limit: '6000'", "clearance.dev/other: '6000'")
+	expectProblem(t, problemsOf(t, dir), "annotation clearance.dev/intended-address-rate-limit must give the limit")
+}
+
+func TestIngestRateLimitFromElsewhereIsRefused(t *testing.T) {
+	dir := copyWith(t, "ingest.yaml", "- { name: INGEST_RATE_LIMIT, value: '1000' }", "- { name: INGEST_RATE_LIMITS, value: '1000' }")
+	expectProblem(t, problemsOf(t, dir), "INGEST_RATE_LIMIT must be set here")
+}

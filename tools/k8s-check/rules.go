@@ -21,6 +21,15 @@ type workload struct {
 	pod              corev1.PodTemplateSpec
 	selector         map[string]string
 	serviceName      string // StatefulSet only
+	annotations      map[string]string
+}
+
+// ingest's rate limits are counted by each pod on its own: each pod's limit must be the Deployment's intended
+// limit (an annotation) divided by the replicas, rounded down (docs/operations.md, "Rate limits with replicas").
+var ingestRateLimits = []struct{ annotation, env string }{
+	{"clearance.dev/intended-rate-limit", "INGEST_RATE_LIMIT"},
+	{"clearance.dev/intended-address-rate-limit", "INGEST_ADDRESS_RATE_LIMIT"},
+	{"clearance.dev/intended-auth-failure-limit", "INGEST_AUTH_FAILURE_LIMIT"},
 }
 
 // Check returns every rule the set breaks, one line each.
@@ -37,9 +46,9 @@ func Check(set *Set) []string {
 	for _, o := range set.Objects {
 		switch v := o.Obj.(type) {
 		case *appsv1.Deployment:
-			works = append(works, workload{o.File, "Deployment", v.Name, replicas(v.Spec.Replicas), v.Spec.Template, matchLabels(v.Spec.Selector.MatchLabels), ""})
+			works = append(works, workload{o.File, "Deployment", v.Name, replicas(v.Spec.Replicas), v.Spec.Template, matchLabels(v.Spec.Selector.MatchLabels), "", v.Annotations})
 		case *appsv1.StatefulSet:
-			works = append(works, workload{o.File, "StatefulSet", v.Name, replicas(v.Spec.Replicas), v.Spec.Template, matchLabels(v.Spec.Selector.MatchLabels), v.Spec.ServiceName})
+			works = append(works, workload{o.File, "StatefulSet", v.Name, replicas(v.Spec.Replicas), v.Spec.Template, matchLabels(v.Spec.Selector.MatchLabels), v.Spec.ServiceName, v.Annotations})
 		case *corev1.Service:
 			services = append(services, v)
 		case *policyv1.PodDisruptionBudget:
@@ -147,6 +156,9 @@ func Check(set *Set) []string {
 			if s, ok := env["SERVICE"]; ok {
 				stage = s.Value
 			}
+			if env["SERVICE"].Value == "ingest" {
+				checkRateDivision(cid, w, env, fail)
+			}
 			if exactlyOnce && consumingStages[env["SERVICE"].Value] {
 				pod, ok := env["POD_NAME"]
 				if !ok || pod.ValueFrom == nil || pod.ValueFrom.FieldRef == nil || pod.ValueFrom.FieldRef.FieldPath != "metadata.name" {
@@ -211,6 +223,25 @@ func Check(set *Set) []string {
 		}
 	}
 	return problems
+}
+
+func checkRateDivision(cid string, w workload, env map[string]corev1.EnvVar, fail func(string, string, ...any)) {
+	for _, l := range ingestRateLimits {
+		intended, err := strconv.Atoi(w.annotations[l.annotation])
+		if err != nil || intended < 1 {
+			fail(cid, "annotation %s must give the limit all %d replicas enforce together (a positive integer)", l.annotation, w.replicas)
+			continue
+		}
+		e, ok := env[l.env]
+		perPod, err := strconv.Atoi(e.Value)
+		if !ok || e.ValueFrom != nil || err != nil || perPod < 1 {
+			fail(cid, "%s must be set here as a positive integer: the per-pod share of %s", l.env, l.annotation)
+			continue
+		}
+		if want := intended / int(w.replicas); perPod != want {
+			fail(cid, "%s is %d per pod, but %d replicas must share %s=%d: set it to %d", l.env, perPod, w.replicas, l.annotation, intended, want)
+		}
+	}
 }
 
 func checkContainer(cid string, c corev1.Container, fail func(string, string, ...any)) {

@@ -95,6 +95,58 @@ describe(BatchingProducer.name, () => {
     ]);
   });
 
+  it('answers each caller after the request holding its messages, and tells sent from never sent on failure', async () => {
+    let calls = 0;
+    const sut = new BatchingProducer(
+      fakeKafka(async () => {
+        if (++calls === 2) throw new Error('connection closed');
+      }),
+      // 1,000 bytes a request: about four of the messages below each
+      { lingerMs: 1, maxBatchMessages: 1000, maxRequestBytes: 1000 },
+    );
+
+    const sends = [1, 2, 3].map((n) =>
+      sut.sendWithdrawable([{ topic: 'a', messages: [msg(n * 10), msg(n * 10 + 1), msg(n * 10 + 2)] }]),
+    );
+    const fourth = sut.sendWithdrawable([
+      { topic: 'b', messages: Array.from({ length: 6 }, (_, i) => msg(i)) },
+    ]);
+    const results = await Promise.allSettled([...sends, fourth].map((s) => s.done));
+
+    // requests: [1a 1b 1c 2a] acked, [2b 2c 3a 3b] failed, the rest never started
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    expect([...sends, fourth].map((s) => s.sent())).toEqual([true, true, true, false]);
+  });
+
+  it('makes a new producer after a failed request: the broker may hold what it sent under reused sequences', async () => {
+    const made: string[] = [];
+    let fail = true;
+    const kafka = {
+      producer: () => {
+        const name = `p${made.length}`;
+        made.push(name);
+        return {
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          sendBatch: async () => {
+            if (fail) throw new Error('request timed out');
+          },
+        };
+      },
+    } as unknown as Kafka;
+    const sut = new BatchingProducer(kafka, {
+      lingerMs: 0,
+      maxBatchMessages: 1000,
+      maxRequestBytes: 1 << 20,
+    });
+
+    await expect(sut.send([{ topic: 'a', messages: [msg(1)] }])).rejects.toThrow('request timed out');
+    fail = false;
+    await sut.send([{ topic: 'a', messages: [msg(2)] }]);
+
+    expect(made).toEqual(['p0', 'p1']);
+  });
+
   it('rejects every caller of a failed request so nobody commits or answers 202', async () => {
     const sut = new BatchingProducer(
       fakeKafka(async () => {

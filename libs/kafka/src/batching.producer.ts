@@ -21,8 +21,23 @@ export class PublishWithdrawnError extends Error {
 interface Pending {
   topicMessages: TopicMessages[];
   count: number;
+  /** A produce request carrying (some of) these messages was started: they may have reached the broker. */
+  sent: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** What `sendWithdrawable` returns. */
+export interface WithdrawableSend {
+  /** Resolves once the broker acknowledged every message. */
+  done: Promise<void>;
+  /** Takes the messages back while still queued (true: they never reach the broker). */
+  withdraw: () => boolean;
+  /**
+   * True once a produce request carrying them was started: if `done` then rejects, they may have landed all the
+   * same (the broker applied the request and its answer was lost). False: they never left this process.
+   */
+  sent: () => boolean;
 }
 
 function sizeOf(m: Message): number {
@@ -67,7 +82,7 @@ export function splitByBytes(topicMessages: TopicMessages[], maxBytes: number): 
  */
 export class BatchingProducer {
   private readonly logger = new Logger(BatchingProducer.name);
-  private readonly producer: Producer;
+  private producer: Producer;
   private connecting?: Promise<void>;
   private queue: Pending[] = [];
   private queued = 0;
@@ -77,10 +92,14 @@ export class BatchingProducer {
   private closed = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly settings: Pick<KafkaSettings, 'lingerMs' | 'maxBatchMessages' | 'maxRequestBytes'>,
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -88,6 +107,20 @@ export class BatchingProducer {
       // bounded, so that a publish to an unreachable broker fails (503) instead of queueing for ever
       retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     });
+  }
+
+  /**
+   * After a produce request failed, kafkajs rolls its sequence numbers back (sendMessages.js), so the next batch
+   * to those partitions reuses them. If the failed request was applied and only its answer lost, the broker
+   * takes a next batch of the same size for a duplicate of it and acknowledges it without appending (messages
+   * lost while their callers answer 202), and one of another size for an out-of-order sequence (the partition
+   * fails for ever). A new producer gets a new producer id, whose sequences start afresh.
+   */
+  private replaceProducer(): void {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.connecting = undefined;
+    void old.disconnect().catch(() => undefined);
   }
 
   async connect(): Promise<void> {
@@ -108,14 +141,16 @@ export class BatchingProducer {
    * reach the broker, `done` rejects with PublishWithdrawnError). Once they are in a request it returns false:
    * then only `done` can tell whether they landed.
    */
-  sendWithdrawable(topicMessages: TopicMessages[]): { done: Promise<void>; withdraw: () => boolean } {
-    if (this.closed) return { done: Promise.reject(new Error('producer is closed')), withdraw: () => false };
+  sendWithdrawable(topicMessages: TopicMessages[]): WithdrawableSend {
+    const never = () => false;
+    if (this.closed)
+      return { done: Promise.reject(new Error('producer is closed')), withdraw: never, sent: never };
     let count = 0;
     for (const tm of topicMessages) count += tm.messages.length;
-    if (count === 0) return { done: Promise.resolve(), withdraw: () => false };
+    if (count === 0) return { done: Promise.resolve(), withdraw: never, sent: never };
     let pending!: Pending;
     const done = new Promise<void>((resolve, reject) => {
-      pending = { topicMessages, count, resolve, reject };
+      pending = { topicMessages, count, sent: false, resolve, reject };
       this.queue.push(pending);
       this.queued += count;
       if (this.queued >= this.settings.maxBatchMessages) this.kick();
@@ -134,7 +169,7 @@ export class BatchingProducer {
       pending.reject(new PublishWithdrawnError());
       return true;
     };
-    return { done, withdraw };
+    return { done, withdraw, sent: () => pending.sent };
   }
 
   private kick(): void {
@@ -153,30 +188,48 @@ export class BatchingProducer {
     });
   }
 
+  /**
+   * Sends the queue as one or more produce requests (split by bytes, in queue order). A caller is answered as soon
+   * as the request holding its last message is acknowledged; when a request fails, the callers it (or an earlier
+   * one) carried are marked `sent` and rejected, and those of later requests were never sent.
+   */
   private async flushOnce(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     this.queued = 0;
     let count = 0;
     for (const p of batch) count += p.count;
+    // caller i holds messages [ends[i] - count, ends[i]) of the queue's order, which is the requests' order
+    const ends: number[] = [];
+    for (const p of batch) ends.push((ends.at(-1) ?? 0) + p.count);
+    let next = 0; // the first caller not yet answered
+    let started = 0; // messages in requests started so far
+    let acked = 0;
     try {
       await this.connect();
       for (const request of splitByBytes(
         batch.flatMap((p) => p.topicMessages),
         this.settings.maxRequestBytes,
       )) {
+        let messages = 0;
+        for (const tm of request) messages += tm.messages.length;
+        started += messages;
+        for (let i = next; i < batch.length && ends[i]! - batch[i]!.count < started; i++)
+          batch[i]!.sent = true;
         await this.producer.sendBatch({
           acks: -1,
           compression: CompressionTypes.None,
           topicMessages: request,
         });
-        for (const { topic, messages } of request) kafkaMetrics.messagesOut.inc({ topic }, messages.length);
+        acked += messages;
+        for (const { topic, messages: m } of request) kafkaMetrics.messagesOut.inc({ topic }, m.length);
+        for (; next < batch.length && ends[next]! <= acked; next++) batch[next]!.resolve();
       }
       kafkaMetrics.batchSize.observe({ direction: 'out' }, count);
-      for (const p of batch) p.resolve();
     } catch (err) {
-      this.logger.warn({ msg: 'batch send failed', messages: count, err: (err as Error).message });
-      for (const p of batch) p.reject(err);
+      this.logger.warn({ msg: 'batch send failed', messages: count - acked, err: (err as Error).message });
+      if (started > 0) this.replaceProducer();
+      for (let i = next; i < batch.length; i++) batch[i]!.reject(err);
     }
   }
 

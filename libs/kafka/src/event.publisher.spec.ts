@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type AccessRequestedV1, Topics } from '@clearance/contracts';
 import type { Kafka, Producer, ProducerBatch } from 'kafkajs';
 import { BrokerUnavailableError } from './errors';
-import { EventPublisher } from './event.publisher';
+import { EventPublisher, PublishOutcomeUnknownError } from './event.publisher';
 import type { KafkaConnection } from './kafka.connection';
 import { DEFAULT_KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
 
@@ -49,21 +49,56 @@ const settings: KafkaSettings = {
 describe(EventPublisher.name, () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('answers "not accepted" only for what it withdrew unsent, and waits for the outcome of what was sent', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  it('answers "not accepted" only for what it withdrew unsent, and "outcome unknown" for what was sent', async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const broker = heldBroker();
     const sut = new EventPublisher(broker.connection, settings);
 
     const sent = sut.publish(Topics.AccessRequested, [anEvent(1)]);
+    sent.catch(() => undefined);
     await until(() => broker.requests.length === 1);
     const queued = sut.publish(Topics.AccessRequested, [anEvent(2)]);
 
     await expect(queued).rejects.toThrow(BrokerUnavailableError);
+    await expect(queued).rejects.not.toThrow(PublishOutcomeUnknownError);
     await expect(queued).rejects.toThrow(/withdrawn, never sent/);
-    await until(() => warn.mock.calls.length > 0); // the sent publish passed its timeout
+    const unknown = await sent.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(unknown).toBeInstanceOf(PublishOutcomeUnknownError);
     broker.release();
 
-    await expect(sent).resolves.toBeUndefined();
+    // the late acknowledgement still reaches whoever keeps the claim of that request
+    await expect((unknown as PublishOutcomeUnknownError).acknowledged).resolves.toBe(true);
     expect(broker.requests).toHaveLength(1);
+  });
+
+  it('answers "outcome unknown" when a sent request fails, and "not accepted" when the producer never connected', async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    let connectFails = true;
+    const producer = {
+      connect: async () => {
+        if (connectFails) throw new Error('ECONNREFUSED');
+      },
+      disconnect: async () => undefined,
+      sendBatch: async () => {
+        throw new Error('Connection closed');
+      },
+    } as unknown as Producer;
+    const connection = {
+      kafka: { producer: () => producer } as unknown as Kafka,
+      topic: (t: string) => t,
+    } as unknown as KafkaConnection;
+    const sut = new EventPublisher(connection, { ...settings, publishTimeoutMs: 5_000 });
+
+    const neverSent = await sut.publish(Topics.AccessRequested, [anEvent(1)]).catch((e: unknown) => e);
+    expect(neverSent).toBeInstanceOf(BrokerUnavailableError);
+    expect(neverSent).not.toBeInstanceOf(PublishOutcomeUnknownError);
+
+    connectFails = false;
+    const lost = await sut.publish(Topics.AccessRequested, [anEvent(2)]).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(PublishOutcomeUnknownError);
+    await expect((lost as PublishOutcomeUnknownError).acknowledged).resolves.toBe(false);
   });
 });

@@ -9,9 +9,27 @@ import { KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
 import type { Outbound } from './outbound';
 
 /**
+ * The broker did not acknowledge a publish that had already been sent: it may have landed (the broker applied the
+ * request and the answer was lost, or it is still on its way) or not. A caller must not answer "not accepted"
+ * (issue 18): it says the outcome is unknown and lets a retry find this attempt.
+ */
+export class PublishOutcomeUnknownError extends BrokerUnavailableError {
+  constructor(
+    message: string,
+    /** Resolves true if the broker acknowledged after all, false if the send failed for good (landed or not). */
+    readonly acknowledged: Promise<boolean>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PublishOutcomeUnknownError';
+  }
+}
+
+/**
  * Publishes events from request/response code (HTTP handlers, admin APIs). `publish` resolves only when the
- * broker acknowledged (acks = all) and fails with BrokerUnavailableError only when the event did not and will not
- * land: withdrawn after `publishTimeoutMs` while still queued, or its produce request failed for good.
+ * broker acknowledged (acks = all) within `publishTimeoutMs`. It fails with BrokerUnavailableError when the events
+ * never left this process (withdrawn while queued, or the producer could not connect), and with its subclass
+ * PublishOutcomeUnknownError when they had been sent: then they may land.
  */
 @Injectable()
 export class EventPublisher implements OnApplicationShutdown {
@@ -48,33 +66,55 @@ export class EventPublisher implements OnApplicationShutdown {
   }
 
   /**
-   * A publish not acknowledged within `publishTimeoutMs` is withdrawn when it is still queued (it never reaches
-   * the broker, so "not accepted" is true). One already in a produce request cannot be taken back: its answer
-   * waits for that request's own outcome (the producer's bounded retries), so that a caller never answers
-   * "not accepted" for an event that lands later (issue 18).
+   * A publish not acknowledged within `publishTimeoutMs` is withdrawn while it is still queued (it never reaches
+   * the broker, so "not accepted" is true). One already in a produce request cannot be taken back: it fails at the
+   * timeout with PublishOutcomeUnknownError, whose `acknowledged` follows the request's own outcome.
    */
-  private async sendWithTimeout(topicMessages: TopicMessages[]): Promise<void> {
-    const { done, withdraw } = this.producer.sendWithdrawable(topicMessages);
-    const outcome = done.catch((err: unknown) => {
-      throw new BrokerUnavailableError(
-        err instanceof PublishWithdrawnError
-          ? `broker did not acknowledge within ${this.settings.publishTimeoutMs} ms; withdrawn, never sent`
-          : `publish failed: ${(err as Error).message}`,
-        { cause: err },
+  private sendWithTimeout(topicMessages: TopicMessages[]): Promise<void> {
+    const { done, withdraw, sent } = this.producer.sendWithdrawable(topicMessages);
+    const acknowledged = done.then(
+      () => true,
+      () => false,
+    );
+    const timeoutMs = this.settings.publishTimeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (withdraw()) return; // done rejects with PublishWithdrawnError below
+        this.logger.warn({ msg: 'publish sent but not acknowledged in time: outcome unknown', timeoutMs });
+        reject(
+          new PublishOutcomeUnknownError(
+            `broker did not acknowledge within ${timeoutMs} ms a publish already sent: it may still land`,
+            acknowledged,
+          ),
+        );
+      }, timeoutMs);
+      done.then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          const message = (err as Error).message;
+          if (err instanceof PublishWithdrawnError)
+            reject(
+              new BrokerUnavailableError(
+                `broker did not acknowledge within ${timeoutMs} ms; withdrawn, never sent`,
+                { cause: err },
+              ),
+            );
+          else if (sent())
+            reject(
+              new PublishOutcomeUnknownError(
+                `publish failed after it was sent (${message}): it may have landed`,
+                acknowledged,
+                { cause: err },
+              ),
+            );
+          else reject(new BrokerUnavailableError(`publish failed, never sent: ${message}`, { cause: err }));
+        },
       );
     });
-    const timer = setTimeout(() => {
-      if (!withdraw())
-        this.logger.warn({
-          msg: 'publish not acknowledged in time but already sent: waiting for its outcome',
-          timeoutMs: this.settings.publishTimeoutMs,
-        });
-    }, this.settings.publishTimeoutMs);
-    try {
-      await outcome;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +49,17 @@ export class PrivateInfra {
 
   private async cmd(command: string): Promise<void> {
     await run('bash', [INFRA, command, 'test'], { env: { ...process.env, ...this.env }, timeout: 180_000 });
+  }
+
+  /**
+   * SIGSTOP / SIGCONT of the broker process: it keeps its connections but answers nothing, so a request sent
+   * meanwhile is applied (or not) only after the resume, possibly after its client gave up waiting.
+   */
+  pauseKafka = () => this.signalKafka('SIGSTOP');
+  resumeKafka = () => this.signalKafka('SIGCONT');
+
+  private signalKafka(signal: NodeJS.Signals): void {
+    process.kill(Number(readFileSync(join(this.stateDir, 'test', 'kafka.pid'), 'utf8').trim()), signal);
   }
 
   stopKafka = () => this.cmd('stop-kafka');

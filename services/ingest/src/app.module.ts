@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
-import { EventPublisher } from '@clearance/kafka';
+import { MongooseModule } from '@nestjs/mongoose';
+import { EventPublisher, KAFKA_SETTINGS, type KafkaSettings } from '@clearance/kafka';
 import { ENV, PlatformModule } from '@clearance/platform';
 import { AccessRequestController } from './access-requests/access-request.controller';
 import { AccessRequestService } from './access-requests/access-request.service';
@@ -18,19 +19,31 @@ import { AuditClient } from './decisions/audit.client';
 import { DecisionBoard } from './decisions/decision.board';
 import { DecisionListener } from './decisions/decision.listener';
 import { JsonBodyGuard } from './http/json-body.guard';
+import { IdempotencyClaimRepository } from './idempotency/idempotency-claim.repository';
+import {
+  ClaimSchema,
+  IDEMPOTENCY_CLAIM_MODEL,
+  IDEMPOTENCY_OUTCOME_MODEL,
+  OutcomeSchema,
+} from './idempotency/idempotency-claim.schema';
 import { IdempotencyStore } from './idempotency/idempotency.store';
 import { IngestEnv } from './ingest.env';
 
 const logger = new Logger('IngestModule');
+const CLAIM_SETTLE_MARGIN_MS = 5_000;
 
 @Module({
   imports: [
     PlatformModule.forRoot({
       service: 'ingest',
       env: IngestEnv,
-      mongo: false,
-      readiness: [DecisionListener],
+      mongo: true,
+      readiness: [DecisionListener, IdempotencyStore],
     }),
+    MongooseModule.forFeature([
+      { name: IDEMPOTENCY_CLAIM_MODEL, schema: ClaimSchema },
+      { name: IDEMPOTENCY_OUTCOME_MODEL, schema: OutcomeSchema },
+    ]),
   ],
   controllers: [AccessRequestController],
   providers: [
@@ -59,13 +72,16 @@ const logger = new Logger('IngestModule');
           authFailureWindowMs: env.INGEST_AUTH_FAILURE_WINDOW_MS,
         }),
     },
+    IdempotencyClaimRepository,
     {
       provide: IdempotencyStore,
-      inject: [ENV],
-      useFactory: (env: IngestEnv) =>
-        new IdempotencyStore<string>({
-          maxEntries: env.INGEST_IDEMPOTENCY_MAX_KEYS,
+      inject: [ENV, KAFKA_SETTINGS, IdempotencyClaimRepository],
+      useFactory: (env: IngestEnv, kafka: KafkaSettings, repository: IdempotencyClaimRepository) =>
+        new IdempotencyStore(repository, {
           ttlMs: env.INGEST_IDEMPOTENCY_TTL_SECONDS * 1000,
+          // the owner of a claim answers within the publish timeout and records the acknowledgement right after
+          pendingWindowMs: kafka.publishTimeoutMs + CLAIM_SETTLE_MARGIN_MS,
+          purgeIntervalMs: env.INGEST_IDEMPOTENCY_PURGE_SECONDS * 1000,
         }),
     },
     {

@@ -1,4 +1,4 @@
-import { BaseEnv } from '@clearance/platform';
+import { MongoEnv } from '@clearance/platform';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, IsUrl, Max, Min } from 'class-validator';
 
@@ -7,12 +7,15 @@ const toBool = ({ value }: { value: unknown }): unknown =>
 const toInt = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? Number(value) : value);
 
 /** Environment of the ingest service (documented in docs/api.md and docs/operations.md). */
-export class IngestEnv extends BaseEnv {
+export class IngestEnv extends MongoEnv {
   /** `name:sha256hex,name2:sha256hex`: SHA-256 (hex) of each client's API key. */
   @IsOptional() @IsString() INGEST_API_KEYS?: string;
   /** JSON or YAML list of `{ name, sha256, revoked }`. */
   @IsOptional() @IsString() INGEST_API_KEYS_FILE?: string;
-  /** Requests per client per window, a batch counting each item (each instance counts on its own). */
+  /**
+   * Requests per client per window, a batch counting each item. Each replica counts on its own: set it to the
+   * intended limit divided by the replicas (deploy/k8s/ingest.yaml, checked by tools/k8s-check).
+   */
   @Transform(toInt) @IsInt() @Min(1) INGEST_RATE_LIMIT = 1000;
   @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) INGEST_RATE_WINDOW_MS = 10_000;
   /** Requests per source address per window, whatever the key (counted before the key is checked). */
@@ -22,8 +25,10 @@ export class IngestEnv extends BaseEnv {
   @Transform(toInt) @IsInt() @Min(1000) @Max(3_600_000) INGEST_AUTH_FAILURE_WINDOW_MS = 60_000;
   /** Benchmark only: acknowledge without publishing. Refused in production. */
   @Transform(toBool) @IsBoolean() INGEST_PUBLISH_STUB = false;
-  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 86_400) INGEST_IDEMPOTENCY_TTL_SECONDS = 86_400;
-  @Transform(toInt) @IsInt() @Min(1) INGEST_IDEMPOTENCY_MAX_KEYS = 100_000;
+  /** How long an idempotency key (or body requestId) is remembered, in MongoDB, for every replica. */
+  @Transform(toInt) @IsInt() @Min(60) @Max(7 * 86_400) INGEST_IDEMPOTENCY_TTL_SECONDS = 86_400;
+  /** How often expired claims are deleted (FerretDB has no TTL index; expiry itself is checked on read). */
+  @Transform(toInt) @IsInt() @Min(10) @Max(86_400) INGEST_IDEMPOTENCY_PURGE_SECONDS = 3_600;
   @Transform(toInt) @IsInt() @Min(1) INGEST_RECENT_DECISIONS_MAX = 50_000;
   @Transform(toInt) @IsInt() @Min(1) INGEST_RECENT_DECISIONS_TTL_SECONDS = 3_600;
   /** Upper bound of `Prefer: wait=N`. */

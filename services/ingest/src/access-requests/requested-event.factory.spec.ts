@@ -36,10 +36,13 @@ describe(requestedEvent.name, () => {
 });
 
 describe(requestIdentity.name, () => {
-  it('derives both ids from client and idempotency key', () => {
+  it('derives both ids from client, idempotency key and the time the key was claimed', () => {
     const sut = requestIdentity;
-    expect(sut('gateway', {}, 'k1')).toEqual(sut('gateway', {}, 'k1'));
-    expect(sut('gateway', {}, 'k1')).not.toEqual(sut('console', {}, 'k1'));
+    const at = new Date('2026-12-01T10:00:00.000Z');
+    expect(sut('gateway', {}, 'k1', at)).toEqual(sut('gateway', {}, 'k1', at));
+    expect(sut('gateway', {}, 'k1', at)).not.toEqual(sut('console', {}, 'k1', at));
+    // the same key claimed again after its claim expired is a new request
+    expect(sut('gateway', {}, 'k1', at).eventId).not.toBe(sut('gateway', {}, 'k1', new Date()).eventId);
   });
 
   it('uses the caller’s request id, and it as the key when no header is sent', () => {

@@ -13,21 +13,25 @@ export interface RequestIdentity {
 }
 
 /**
- * Ids of a new request. With an idempotency key (header or requestId) both ids follow from client and key, so a
- * retry that reaches another instance, or a publish that timed out but landed, is the same event downstream.
+ * Ids of a new request. With an idempotency key (header or requestId) they follow from client, key and the time
+ * the key was claimed: every retry within the claim re-sends the stored ids, and a key reused after its claim
+ * expired names a new request with new ids (else the audit store, which keeps each event id once, would drop it).
  */
 export function requestIdentity(
   client: string,
   body: Pick<AccessRequestBodyDto, 'requestId'>,
   idempotencyKey: string | undefined,
+  claimedAt?: Date,
 ): RequestIdentity {
   const key = idempotencyKey ?? body.requestId;
+  const generation = claimedAt?.toISOString() ?? '';
   const requestId =
     body.requestId ??
     (idempotencyKey !== undefined
-      ? deterministicEventId('ingest-request', client, idempotencyKey)
+      ? deterministicEventId('ingest-request', client, idempotencyKey, generation)
       : randomUUID());
-  const eventId = key !== undefined ? deterministicEventId(Stages.Ingest, client, key) : randomUUID();
+  const eventId =
+    key !== undefined ? deterministicEventId(Stages.Ingest, client, key, generation) : randomUUID();
   return { requestId, eventId };
 }
 

@@ -1,61 +1,154 @@
+import { Logger } from '@nestjs/common';
+import { InMemoryClaimRepository } from '../../test/in-memory-claim.repository';
 import { bodyFingerprint } from './body.fingerprint';
-import { IdempotencyStore } from './idempotency.store';
+import { outcomeId } from './claim.state';
+import { claimId, IdempotencyStore, IdempotencyUnavailableError } from './idempotency.store';
+
+const WINDOW = 10_000;
+const ids = { requestId: 'r1', eventId: 'e1' };
 
 describe(IdempotencyStore.name, () => {
-  let now = 0;
-  const newStore = (): IdempotencyStore<string> =>
-    new IdempotencyStore<string>({ maxEntries: 100, ttlMs: 60_000, now: () => now });
+  let now: number;
+  let repository: InMemoryClaimRepository;
+  let sut: IdempotencyStore;
 
   beforeEach(() => {
-    now = 0;
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    now = Date.parse('2026-12-01T10:00:00.000Z');
+    repository = new InMemoryClaimRepository();
+    sut = new IdempotencyStore(repository, {
+      ttlMs: 60_000,
+      pendingWindowMs: WINDOW,
+      purgeIntervalMs: 0,
+      now: () => now,
+      // time passes only when the store waits; other work (the acknowledgement writer) runs meanwhile
+      sleep: async (ms) => {
+        now += ms;
+        await new Promise((r) => setImmediate(r));
+      },
+    });
   });
 
-  it('lets the first request with a key do the work', () => {
-    const sut = newStore();
-    expect(sut.claim('k', 'h1').kind).toBe('new');
+  afterEach(() => jest.restoreAllMocks());
+
+  const flushed = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+  it('lets the first writer hold a key and tells the second it is taken', async () => {
+    const first = sut.draft('k', 'f1', ids, new Date(now));
+    const second = sut.draft('k', 'f1', { requestId: 'r2', eventId: 'e2' }, new Date(now));
+
+    expect(await sut.claim([first])).toEqual([true]);
+    expect(await sut.claim([second])).toEqual([false]);
+    expect(repository.claims.get('k')?.requestId).toBe('r1');
   });
 
-  it('gives a replay with the same body the first result', async () => {
-    const sut = newStore();
-    const first = sut.claim('k', 'h1');
-    if (first.kind !== 'new') throw new Error('expected new');
-    first.complete('req-1');
-    const second = sut.claim('k', 'h1');
-    expect(second.kind).toBe('replay');
-    if (second.kind === 'replay') await expect(second.result).resolves.toBe('req-1');
+  it('sends the claims of concurrent requests in one insert, the earlier of one key winning', async () => {
+    const before = repository.calls;
+    const held = await Promise.all([
+      sut.claim([sut.draft('a', 'f1', ids, new Date(now))]),
+      sut.claim([sut.draft('b', 'f1', ids, new Date(now)), sut.draft('c', 'f1', ids, new Date(now))]),
+      sut.claim([sut.draft('a', 'f1', { requestId: 'r2', eventId: 'e2' }, new Date(now))]),
+    ]);
+
+    expect(held).toEqual([[true], [true, true], [false]]);
+    expect(repository.calls - before).toBe(1);
+    expect(repository.claims.get('a')?.requestId).toBe('r1');
   });
 
-  it('makes a concurrent replay wait for the first result', async () => {
-    const sut = newStore();
-    const first = sut.claim('k', 'h1');
-    const second = sut.claim('k', 'h1');
-    if (first.kind !== 'new' || second.kind !== 'replay') throw new Error('unexpected claims');
-    first.complete('req-1');
-    await expect(second.result).resolves.toBe('req-1');
+  it('makes a duplicate wait while the first is in flight, and answers it once acknowledged', async () => {
+    const first = sut.draft('k', 'f1', ids, new Date(now));
+    await sut.claim([first]);
+    const waiting = sut.settle('k', 'f1');
+    sut.accepted([first]);
+    await flushed();
+
+    await expect(waiting).resolves.toMatchObject({ kind: 'accepted', claim: { requestId: 'r1' } });
+    expect(now - first.createdAt.getTime()).toBeLessThan(WINDOW);
   });
 
-  it('answers a conflict for the same key with another body', () => {
-    const sut = newStore();
-    sut.claim('k', 'h1');
-    expect(sut.claim('k', 'h2').kind).toBe('conflict');
+  it('calls a claim never acknowledged within the window unknown, and keeps it', async () => {
+    const first = sut.draft('k', 'f1', ids, new Date(now));
+    await sut.claim([first]);
+
+    await expect(sut.settle('k', 'f1')).resolves.toMatchObject({ kind: 'unknown', claim: { eventId: 'e1' } });
+    expect(now - first.createdAt.getTime()).toBeGreaterThanOrEqual(WINDOW);
+    expect(repository.claims.has('k')).toBe(true);
   });
 
-  it('forgets a failed attempt so the caller can retry, and fails the concurrent replay too', async () => {
-    const sut = newStore();
-    const first = sut.claim('k', 'h1');
-    const concurrent = sut.claim('k', 'h1');
-    if (first.kind !== 'new' || concurrent.kind !== 'replay') throw new Error('unexpected claims');
-    first.fail(new Error('broker down'));
-    await expect(concurrent.result).rejects.toThrow('broker down');
-    expect(sut.claim('k', 'h1').kind).toBe('new');
+  it('answers conflict for another body without waiting', async () => {
+    await sut.claim([sut.draft('k', 'f1', ids, new Date(now))]);
+    const before = now;
+
+    await expect(sut.settle('k', 'f2')).resolves.toEqual({ kind: 'conflict' });
+    expect(now).toBe(before);
   });
 
-  it('forgets keys after the TTL', () => {
-    const sut = newStore();
-    const first = sut.claim('k', 'h1');
-    if (first.kind === 'new') first.complete('req-1');
+  it('lets a released claim go, so that the retry claims the key anew', async () => {
+    const first = sut.draft('k', 'f1', ids, new Date(now));
+    await sut.claim([first]);
+    await sut.release([first]);
+
+    await expect(sut.settle('k', 'f1')).resolves.toEqual({ kind: 'vanished' });
+    expect(await sut.claim([sut.draft('k', 'f1', ids, new Date(now))])).toEqual([true]);
+  });
+
+  it('deletes an expired claim when it is read, and purges expired claims and outcomes', async () => {
+    const old = sut.draft('k', 'f1', ids, new Date(now));
+    await sut.claim([old]);
+    sut.accepted([old]);
+    await flushed();
     now += 60_000;
-    expect(sut.claim('k', 'h2').kind).toBe('new');
+
+    await expect(sut.settle('k', 'f2')).resolves.toEqual({ kind: 'vanished' });
+    expect(repository.claims.has('k')).toBe(false);
+    expect(await repository.purgeExpired(new Date(now))).toBe(1);
+  });
+
+  it('records acknowledgements of many requests in one write', async () => {
+    const claims = [1, 2, 3].map((n) => sut.draft(`k${n}`, 'f1', ids, new Date(now)));
+    await sut.claim(claims);
+    const before = repository.calls;
+    for (const c of claims) sut.accepted([c]);
+    await flushed();
+
+    expect(repository.calls - before).toBe(1);
+    expect([...repository.outcomes.keys()]).toEqual(claims.map((c) => outcomeId(c)));
+  });
+
+  it('reports an unreachable database as IdempotencyUnavailableError', async () => {
+    repository.failNext = new Error('connect ECONNREFUSED');
+    await expect(sut.claim([sut.draft('k', 'f1', ids, new Date(now))])).rejects.toBeInstanceOf(
+      IdempotencyUnavailableError,
+    );
+  });
+
+  it('is ready only once its collections exist, retrying while the database is away', async () => {
+    const withIndexes = Object.assign(new InMemoryClaimRepository(), {
+      attempts: 0,
+      async ensureIndexes(this: { attempts: number }) {
+        if (++this.attempts < 2) throw new Error('not yet');
+      },
+    });
+    const store = new IdempotencyStore(withIndexes, {
+      ttlMs: 1,
+      pendingWindowMs: 1,
+      purgeIntervalMs: 0,
+      indexRetryMs: 1,
+    });
+    store.onApplicationBootstrap();
+    await expect(store.check()).rejects.toThrow('not created');
+    for (let i = 0; i < 100 && withIndexes.attempts < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    await flushed();
+    await expect(store.check()).resolves.toBeUndefined();
+    await store.onApplicationShutdown();
+  });
+});
+
+describe(claimId.name, () => {
+  it('keeps header keys and request ids of a client apart, and clients apart', () => {
+    expect(claimId('gw', 'key', 'x')).not.toBe(claimId('gw', 'request', 'x'));
+    expect(claimId('gw', 'key', 'x')).not.toBe(claimId('console', 'key', 'x'));
+    expect(claimId('gw', 'key', 'x')).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
