@@ -6,7 +6,7 @@ import type { ExistingLink } from './chain-batch.planner';
 import type { AuditEventRecord } from './audit-event.schema';
 import type { ChainHeadRecord } from './chain-head.schema';
 import type { Link } from './hash-chain';
-import { ensureModelIndexes } from './model.indexes';
+import { ensureModelIndexes } from '@clearance/platform';
 
 export const AUDIT_EVENT_MODEL = 'AuditEvent';
 export const CHAIN_HEAD_MODEL = 'ChainHead';

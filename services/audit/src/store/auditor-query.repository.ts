@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { AuditorQueryRecord } from './auditor-query.schema';
-import { ensureModelIndexes } from './model.indexes';
+import { ensureModelIndexes } from '@clearance/platform';
 
 export const AUDITOR_QUERY_MODEL = 'AuditorQuery';
 

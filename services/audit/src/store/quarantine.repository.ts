@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { driverCollection, tolerateDuplicates } from './audit-event.repository';
 import type { QuarantineRecord } from './quarantine.schema';
-import { ensureModelIndexes } from './model.indexes';
+import { ensureModelIndexes } from '@clearance/platform';
 
 export const QUARANTINE_MODEL = 'Quarantine';
 

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, PipelineStage } from 'mongoose';
 import { driverCollection, tolerateDuplicates } from './audit-event.repository';
 import type { RequestRecord } from './request-record.schema';
-import { ensureModelIndexes } from './model.indexes';
+import { ensureModelIndexes } from '@clearance/platform';
 
 export const REQUEST_RECORD_MODEL = 'RequestRecord';
 

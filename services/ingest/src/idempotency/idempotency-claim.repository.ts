@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
+import { ensureModelIndexes } from '@clearance/platform';
 import {
   type ClaimDoc,
   IDEMPOTENCY_CLAIM_MODEL,
@@ -46,17 +47,8 @@ export class IdempotencyClaimRepository implements ClaimRepository {
 
   /** Creates the collections and declared indexes (autoIndex is off) and fails naming any still missing. */
   async ensureIndexes(): Promise<void> {
-    for (const model of [this.claimModel, this.outcomeModel] as unknown as Model<unknown>[]) {
-      await model.createCollection();
-      await model.createIndexes();
-      const present = new Set((await model.collection.listIndexes().toArray()).map((i) => String(i['name'])));
-      const missing = model.schema
-        .indexes()
-        .map(([, o]) => String(o['name']))
-        .filter((n) => !present.has(n));
-      if (missing.length > 0)
-        throw new Error(`${model.collection.collectionName}: indexes missing: ${missing.join(', ')}`);
-    }
+    await ensureModelIndexes(this.claimModel);
+    await ensureModelIndexes(this.outcomeModel);
   }
 
   async insertClaims(docs: readonly ClaimDoc[]): Promise<boolean[]> {
