@@ -4,7 +4,18 @@ import { ApiError, AuditorApi, type RequestRow, session } from './console.api';
 import { destroyCharts, drawOverTime, drawTop, numbersTable } from './console.charts';
 import { byId, clear, h, show } from './console.dom';
 import { describeEvent, explainTimeline, reasonsOf, type Section, type Timeline } from './console.explain';
-import { FILTER_FIELDS, type Filter, filterFromQuery, filterToQuery } from './console.filters';
+import {
+  ALL_TIME,
+  DEFAULT_PERIOD,
+  describePeriod,
+  FILTER_FIELDS,
+  type Filter,
+  PERIODS,
+  periodStart,
+  type Search,
+  searchFromQuery,
+  searchToQuery,
+} from './console.filters';
 import { integrityWindows, overTime, top } from './console.overview';
 
 type View = 'search' | 'overview' | 'integrity';
@@ -42,7 +53,8 @@ async function signIn(token: string): Promise<void> {
   const candidate = new AuditorApi(token);
   const err = byId('sign-in-error');
   try {
-    await candidate.page({}, undefined, 1);
+    // checks the token only: an empty window from now on (a search without a time bound reads the whole store)
+    await candidate.page({ from: new Date().toISOString() }, undefined, 1);
   } catch (e) {
     err.textContent = e instanceof ApiError ? e.message : `The audit service did not answer: ${String(e)}`;
     show(err, true);
@@ -89,6 +101,7 @@ function buildFilterForm(): void {
   const form = byId<HTMLFormElement>('filter-form');
   for (const f of FILTER_FIELDS) {
     const id = `f-${f.name}`;
+    if (f.name === 'from') form.append(periodField());
     const input =
       f.name === 'outcome'
         ? h(
@@ -118,10 +131,42 @@ function buildFilterForm(): void {
       h('button', { type: 'submit', id: 'search' }, 'Search'),
       h('button', { type: 'button', id: 'clear-filter' }, 'Clear'),
     ),
+    h('p', { id: 'period-summary', class: 'period', role: 'status' }),
   );
+  // typing a bound makes the period a custom one
+  for (const name of ['from', 'to'])
+    byId(`f-${name}`).addEventListener('input', () => {
+      byId<HTMLSelectElement>('f-period').value = 'custom';
+    });
 }
 
-function formFilter(): Filter {
+/** The Period choice: fills From/To (or asks for all time); From/To stay the search's words. */
+function periodField(): HTMLElement {
+  const select = h(
+    'select',
+    { id: 'f-period', name: 'period' },
+    ...PERIODS.map((p) =>
+      h('option', { value: p.id }, p.id === DEFAULT_PERIOD ? `${p.label} (default)` : p.label),
+    ),
+    h('option', { value: 'custom' }, 'From / To below'),
+    h('option', { value: ALL_TIME }, 'all time (slow on a large store)'),
+  );
+  select.addEventListener('change', () => {
+    const from = byId<HTMLInputElement>('f-from');
+    const to = byId<HTMLInputElement>('f-to');
+    const preset = PERIODS.find((p) => p.id === select.value);
+    if (preset) {
+      from.value = periodStart(preset.id, new Date());
+      to.value = '';
+    } else if (select.value === ALL_TIME) {
+      from.value = '';
+      to.value = '';
+    }
+  });
+  return h('div', {}, h('label', { for: 'f-period' }, 'Period'), select);
+}
+
+function formSearch(): Search {
   const data = new FormData(byId<HTMLFormElement>('filter-form'));
   const filter: Filter = {};
   for (const f of FILTER_FIELDS) {
@@ -131,24 +176,47 @@ function formFilter(): Filter {
   }
   // "unknown" is the one lower-case country the API knows
   if (filter.country === 'UNKNOWN') filter.country = 'unknown';
-  return filter;
+  // blank From and To without "all time" is the default period again (searchFromQuery)
+  return { filter, allTime: data.get('period') === ALL_TIME };
 }
 
-function urlFilter(): Filter {
-  return filterFromQuery(location.search);
+function urlOf(search: Search): string {
+  const qs = searchToQuery(search).toString();
+  return `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`;
 }
+
+/**
+ * The search the URL says. A URL without a period gets the default one, written into the URL at once (replacing
+ * the entry), so the address bar, the form and the API call always name the same period.
+ */
+function urlSearch(): { search: Search; defaulted: boolean } {
+  const read = searchFromQuery(location.search, new Date());
+  if (read.defaulted) history.replaceState(null, '', urlOf(read.search));
+  return read;
+}
+
+const urlFilter = (): Filter => urlSearch().search.filter;
 
 function readFilterIntoForm(): void {
-  const filter = urlFilter();
+  const { search, defaulted } = urlSearch();
   for (const f of FILTER_FIELDS) {
     const el = byId<HTMLInputElement | HTMLSelectElement>(`f-${f.name}`);
-    el.value = filter[f.name] ?? '';
+    el.value = search.filter[f.name] ?? '';
   }
+  byId<HTMLSelectElement>('f-period').value = search.allTime
+    ? ALL_TIME
+    : defaulted
+      ? DEFAULT_PERIOD
+      : 'custom';
+  showPeriod(search);
 }
 
-function setUrlFilter(filter: Filter): void {
-  const qs = filterToQuery(filter).toString();
-  history.pushState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`);
+function showPeriod(search: Search): void {
+  byId('period-summary').textContent = describePeriod(search, new Date());
+}
+
+function setUrlSearch(search: Search): void {
+  history.pushState(null, '', urlOf(search));
 }
 
 // --- views --------------------------------------------------------------------------------------------------
@@ -195,7 +263,9 @@ async function search(fromStart: boolean): Promise<void> {
     pages = [undefined];
     pageIndex = 0;
   }
-  const filter = urlFilter();
+  const { search: current } = urlSearch();
+  showPeriod(current);
+  const filter = current.filter;
   const fetchStarted = performance.now();
   const page = await call((c) => c.page(filter, pages[pageIndex]));
   if (!page) return;
@@ -291,7 +361,9 @@ function renderTimeline(t: Timeline): void {
 // --- overview -----------------------------------------------------------------------------------------------
 
 async function overview(): Promise<void> {
-  const filter = urlFilter();
+  const { search: current } = urlSearch();
+  showPeriod(current);
+  const filter = current.filter;
   const bucket = byId<HTMLSelectElement>('bucket').value === 'hour' ? 'hour' : 'day';
   const status = byId('overview-status');
   status.textContent = 'loading…';
@@ -415,8 +487,13 @@ async function integrity(): Promise<void> {
 async function exportAs(format: 'csv' | 'ndjson'): Promise<void> {
   const token = session.token;
   const filter = urlFilter();
-  // the download itself cannot show an API error, so the filter and token are checked first
-  const ok = await call((c) => c.page(filter, undefined, 1));
+  // the download itself cannot show an API error, so the filter and token are checked first (all time: over an
+  // empty window from now on, as a one-row search without a time bound would read the whole store)
+  const probe =
+    filter.from === undefined && filter.to === undefined
+      ? { ...filter, from: new Date().toISOString() }
+      : filter;
+  const ok = await call((c) => c.page(probe, undefined, 1));
   if (!ok || !token) return;
   const field = byId<HTMLInputElement>('export-q');
   field.value = JSON.stringify({ token, format, filter });
@@ -438,12 +515,12 @@ function main(): void {
   byId('sign-out').addEventListener('click', () => signedOut());
   byId<HTMLFormElement>('filter-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    setUrlFilter(formFilter());
+    setUrlSearch(formSearch());
     show(byId('timeline'), false);
     void showView(currentView());
   });
   byId('clear-filter').addEventListener('click', () => {
-    setUrlFilter({});
+    setUrlSearch({ filter: {}, allTime: false });
     show(byId('timeline'), false);
     readFilterIntoForm();
     void showView(currentView());
