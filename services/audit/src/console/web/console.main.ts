@@ -28,7 +28,6 @@ let api: AuditorApi | undefined;
 let pages: (string | undefined)[] = [undefined];
 let pageIndex = 0;
 let nextCursor: string | undefined;
-let renderSeq = 0;
 
 // --- sign-in ------------------------------------------------------------------------------------------------
 
@@ -281,12 +280,22 @@ async function search(fromStart: boolean): Promise<void> {
   byId<HTMLButtonElement>('next-page').disabled = !nextCursor;
   byId<HTMLButtonElement>('prev-page').disabled = pageIndex === 0;
   byId<HTMLButtonElement>('first-page').disabled = pageIndex === 0;
-  // measured for bench/console.bench.ts: the API answer, then until the rows are laid out and painted
+  await measured(byId('results'), fetchStarted, renderStarted);
+}
+
+const renderSeqs = new WeakMap<HTMLElement, number>();
+
+/**
+ * Measured for bench/console.bench.ts (docs/audit.md): `fetch` = the API's answer, `render` = from the answer until
+ * what it shows is laid out and painted (two animation frames); `renderSeq` counts the renders of `el`.
+ */
+async function measured(el: HTMLElement, fetchStarted: number, renderStarted: number): Promise<void> {
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  const table = byId('results');
-  table.dataset.fetchMs = (renderStarted - fetchStarted).toFixed(1);
-  table.dataset.renderMs = (performance.now() - renderStarted).toFixed(1);
-  table.dataset.renderSeq = String(++renderSeq);
+  el.dataset.fetchMs = (renderStarted - fetchStarted).toFixed(1);
+  el.dataset.renderMs = (performance.now() - renderStarted).toFixed(1);
+  const seq = (renderSeqs.get(el) ?? 0) + 1;
+  renderSeqs.set(el, seq);
+  el.dataset.renderSeq = String(seq);
 }
 
 function sectionOf(s: Section): HTMLElement {
@@ -300,11 +309,14 @@ function sectionOf(s: Section): HTMLElement {
 }
 
 async function openTimeline(requestId: string): Promise<void> {
+  const fetchStarted = performance.now();
   const t = await call((c) => c.timeline(requestId));
   if (!t) return;
+  const renderStarted = performance.now();
   for (const tr of document.querySelectorAll('#results-body tr'))
     tr.classList.toggle('selected', (tr as HTMLElement).dataset.requestRow === requestId);
   renderTimeline(t);
+  await measured(byId('timeline'), fetchStarted, renderStarted);
 }
 
 function renderTimeline(t: Timeline): void {
@@ -367,6 +379,7 @@ async function overview(): Promise<void> {
   const bucket = byId<HTMLSelectElement>('bucket').value === 'hour' ? 'hour' : 'day';
   const status = byId('overview-status');
   status.textContent = 'loading…';
+  const fetchStarted = performance.now();
   const wants = (o: string): boolean => !filter.outcome || filter.outcome === o;
   const reports = await call((c) =>
     Promise.all([
@@ -379,6 +392,7 @@ async function overview(): Promise<void> {
     status.textContent = '';
     return;
   }
+  const renderStarted = performance.now();
   const [all, deny, challenge] = reports;
   const time = overTime(all.byOutcome);
   drawOverTime(byId<HTMLCanvasElement>('chart-time'), time.buckets, time.series);
@@ -402,6 +416,7 @@ async function overview(): Promise<void> {
   }
   const total = time.series.reduce((n, s) => n + s.counts.reduce((a, b) => a + b, 0), 0);
   status.textContent = `${total} decided request${total === 1 ? '' : 's'} in ${time.buckets.length} ${bucket}${time.buckets.length === 1 ? '' : 's'}`;
+  await measured(byId('overview-view'), fetchStarted, renderStarted);
 }
 
 // --- integrity ----------------------------------------------------------------------------------------------
