@@ -233,6 +233,7 @@ async function main(): Promise<void> {
         await page.selectOption('#f-period', 'all');
         await page.click('#search');
       });
+      result['allTimeQuery'] = new URL(page.url()).search;
       await searchStep('all-time next page (cursor)', () => page.click('#next-page'));
     }
     loads['end'] = load();

@@ -426,10 +426,20 @@ describe('auditor console in a browser', () => {
     const before = await renderSeq(page);
     await page.click('#clear-filter');
     await rendered(page, before);
+    // the view's link asks the API once, for the period in the form (the default, after Clear)
+    const calls: URL[] = [];
+    const watch = (r: { url(): string }): void => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/v1/audit/')) calls.push(url);
+    };
+    page.on('request', watch);
     await page.click('#nav a[data-view=overview]');
     await page.waitForFunction(() =>
       /decided request/.test(document.getElementById('overview-status')?.textContent ?? ''),
     );
+    page.off('request', watch);
+    expect(calls.map((u) => u.pathname)).toEqual(['/v1/audit/stats']);
+    expect(calls[0]!.searchParams.get('from')).toBe(await page.inputValue('#f-from'));
     const counts = Object.values(sent).reduce<Record<string, number>>(
       (m, s) => ({ ...m, [s.outcome]: (m[s.outcome] ?? 0) + 1 }),
       {},

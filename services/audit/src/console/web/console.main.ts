@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { ApiError, AuditorApi, type RequestRow, session } from './console.api';
+import { ApiError, AuditorApi, type RequestRow, session, type StatsRow } from './console.api';
 import { destroyCharts, drawOverTime, drawTop, numbersTable } from './console.charts';
 import { byId, clear, h, show } from './console.dom';
 import { describeEvent, explainTimeline, reasonsOf, type Section, type Timeline } from './console.explain';
@@ -225,7 +225,14 @@ function currentView(): View {
   return (VIEWS as string[]).includes(v) ? (v as View) : 'search';
 }
 
+/** The URL (query and hash) the page shows now: a navigation event to the same URL shows nothing again. */
+let shownQuery = '';
+let shownHash = '';
+
 async function showView(view: View): Promise<void> {
+  urlSearch(); // the default period goes into the URL first, so what is recorded below is the URL as it stays
+  shownQuery = location.search;
+  shownHash = location.hash;
   for (const v of VIEWS) show(byId(`${v}-view`), v === view);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-view]'))
     a.classList.toggle('active', a.dataset.view === view);
@@ -380,20 +387,15 @@ async function overview(): Promise<void> {
   const status = byId('overview-status');
   status.textContent = 'loading…';
   const fetchStarted = performance.now();
-  const wants = (o: string): boolean => !filter.outcome || filter.outcome === o;
-  const reports = await call((c) =>
-    Promise.all([
-      c.stats(filter, bucket),
-      wants('deny') ? c.stats({ ...filter, outcome: 'deny' }, bucket) : undefined,
-      wants('challenge') ? c.stats({ ...filter, outcome: 'challenge' }, bucket) : undefined,
-    ]),
-  );
-  if (!reports) {
+  // one call: the report splits the reasons by outcome, so the deny and challenge charts need no call of their own
+  const all = await call((c) => c.stats(filter, bucket));
+  if (!all) {
     status.textContent = '';
     return;
   }
   const renderStarted = performance.now();
-  const [all, deny, challenge] = reports;
+  const reasonsFor = (outcome: string): StatsRow[] =>
+    all.byOutcomeReason.filter((r) => r.outcome === outcome);
   const time = overTime(all.byOutcome);
   drawOverTime(byId<HTMLCanvasElement>('chart-time'), time.buckets, time.series);
   numbersTable(
@@ -402,8 +404,8 @@ async function overview(): Promise<void> {
     time.buckets.map((b, i) => [b, ...time.series.map((s) => s.counts[i]!)]),
   );
   const tops: [string, [string, number][], string][] = [
-    ['deny', top(deny?.byReason ?? []), '#b3261e'],
-    ['challenge', top(challenge?.byReason ?? []), '#b26a00'],
+    ['deny', top(reasonsFor('deny')), '#b3261e'],
+    ['challenge', top(reasonsFor('challenge')), '#b26a00'],
     ['country', top(all.byCountry), '#2450a6'],
   ];
   for (const [name, rows, color] of tops) {
@@ -557,14 +559,14 @@ function main(): void {
   byId('overview-refresh').addEventListener('click', () => void overview());
   byId('bucket').addEventListener('change', () => void overview());
   byId('integrity-run').addEventListener('click', () => void integrity());
-  window.addEventListener('hashchange', () => {
-    if (api) void showView(currentView());
-  });
-  window.addEventListener('popstate', () => {
-    if (!api) return;
-    readFilterIntoForm();
+  // a click on a view's link fires both popstate and hashchange, Back/Forward popstate: the view is shown once
+  const navigated = (): void => {
+    if (!api || (location.search === shownQuery && location.hash === shownHash)) return;
+    if (location.search !== shownQuery) readFilterIntoForm();
     void showView(currentView());
-  });
+  };
+  window.addEventListener('hashchange', navigated);
+  window.addEventListener('popstate', navigated);
   const token = session.token;
   if (token) signedIn(new AuditorApi(token));
   else signedOut();
