@@ -223,9 +223,7 @@ async function main(): Promise<void> {
       await step('timeline', '#timeline', () => page.click(`button[data-request="${rowId}"]`));
       await page.selectOption('#f-outcome', '');
       await searchStep('first page, default period', () => page.click('#search'));
-      await step('overview (3 stats calls)', '#overview-view', () =>
-        page.click('#nav a[data-view=overview]'),
-      );
+      await step('overview', '#overview-view', () => page.click('#nav a[data-view=overview]'));
       await searchStep('first page, default period', () => page.click('#nav a[data-view=search]'));
     }
     if (allTime) {
