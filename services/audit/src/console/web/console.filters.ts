@@ -67,10 +67,10 @@ const DAY_MS = 24 * HOUR_MS;
  * default, written into the URL as an absolute `from`, so a shared link is the same search whenever it is opened.
  */
 export const PERIODS = [
-  { id: '24h', label: 'last 24 hours', ms: DAY_MS },
-  { id: '7d', label: 'last 7 days', ms: 7 * DAY_MS },
-  { id: '30d', label: 'last 30 days', ms: 30 * DAY_MS },
-  { id: '365d', label: 'last 365 days', ms: 365 * DAY_MS },
+  { id: '24h', label: '24 hours', ms: DAY_MS },
+  { id: '7d', label: '7 days', ms: 7 * DAY_MS },
+  { id: '30d', label: '30 days', ms: 30 * DAY_MS },
+  { id: '365d', label: '365 days', ms: 365 * DAY_MS },
 ] as const;
 
 export type PeriodId = (typeof PERIODS)[number]['id'];

@@ -147,8 +147,8 @@ function periodField(): HTMLElement {
     ...PERIODS.map((p) =>
       h('option', { value: p.id }, p.id === DEFAULT_PERIOD ? `${p.label} (default)` : p.label),
     ),
-    h('option', { value: 'custom' }, 'From / To below'),
-    h('option', { value: ALL_TIME }, 'all time (slow on a large store)'),
+    h('option', { value: 'custom' }, 'From / To'),
+    h('option', { value: ALL_TIME }, 'all time (slow)'),
   );
   select.addEventListener('change', () => {
     const from = byId<HTMLInputElement>('f-from');
