@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { Download, Page } from 'playwright-core';
 import { Topics } from '@clearance/contracts';
-import { TestKafka, uniqueTopicPrefix } from '@clearance/testing';
+import { aDecidedEvent, pollUntil, TestKafka, uniqueTopicPrefix } from '@clearance/testing';
 import { ConsoleBrowser, parseCsv } from './console.browser';
 import {
   type AuditTimeline,
@@ -27,6 +27,11 @@ interface Sent {
   outcome: string;
 }
 
+// Five services start, then seven requests are decided and stored at once: one deadline for all of it, waited on
+// by conditions (services ready, records and events in the audit store), with room left for jest's own limit.
+const SETUP_MS = 240_000;
+const SETUP_MARGIN_MS = 20_000;
+
 // The auditor console in a real browser (Debian's Chromium) over the five real services, broker and database.
 describe('auditor console in a browser', () => {
   const kafka = new TestKafka();
@@ -43,6 +48,8 @@ describe('auditor console in a browser', () => {
   let browser: ConsoleBrowser;
   let page: Page;
   const sent: Record<'iran' | 'tor' | 'allowed' | 'challenged' | 'xss' | 'formula', Sent> = {} as never;
+  /** Decided ten days ago: outside the default period. */
+  let archived: Sent;
 
   const consoleUrl = (query = ''): string => `${pipeline.get('audit').baseUrl}/console${query}`;
 
@@ -51,32 +58,58 @@ describe('auditor console in a browser', () => {
     if (res.status !== 200) throw new Error(`PUT ${path} → ${res.status} ${await res.text()}`);
   }
 
-  /** Sends one request, waits for its decision and for the audit record of all four stages. */
-  async function decide(userId: string, ip: string, model: string, name = 'Jane Example'): Promise<Sent> {
-    const res = await pipeline.ingest(
-      '/v1/access-requests',
-      {
-        requestId: `console-${randomUUID()}`,
-        subject: { userId, name },
-        network: { ip, userAgent: 'console-e2e' },
-        resource: { model, action: 'inference' },
+  /** Sends one request through ingest; its decision is awaited with the others' (`audited`). */
+  async function send(userId: string, ip: string, model: string, name = 'Jane Example'): Promise<string> {
+    const res = await pipeline.ingest('/v1/access-requests', {
+      requestId: `console-${randomUUID()}`,
+      subject: { userId, name },
+      network: { ip, userAgent: 'console-e2e' },
+      resource: { model, action: 'inference' },
+    });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { requestId: string }).requestId;
+  }
+
+  /**
+   * Waits until the audit store holds a record of every request and all four stages' events of those that went
+   * through the pipeline. One page query answers for all records (each auditor call is itself stored, so polling
+   * every timeline would add writes to the store it waits for); then each timeline once its record is there.
+   */
+  async function audited(
+    piped: string[],
+    archived: string[],
+    deadline: number,
+  ): Promise<Map<string, string>> {
+    const ids = [...piped, ...archived];
+    const outcomes = await pollUntil(
+      async () => {
+        const res = await pipeline.auditor(
+          `/v1/audit/requests?from=${encodeURIComponent(iso(-30))}&limit=${ids.length + 10}`,
+        );
+        if (res.status !== 200) return undefined;
+        const page = (await res.json()) as { items: { _id: string; outcome?: string }[] };
+        const found = new Map(page.items.map((r) => [r._id, r.outcome]));
+        return ids.every((id) => found.get(id) !== undefined) ? (found as Map<string, string>) : undefined;
       },
-      { prefer: 'wait=10' },
+      { timeoutMs: deadline - Date.now(), intervalMs: 500, what: `audit records of ${ids.join(', ')}` },
     );
-    const answer = (await res.json()) as { requestId: string; status: string };
-    // a loaded machine may answer 202 (not decided within the wait): the audit record is what the console shows
-    expect([200, 202]).toContain(res.status);
-    const audit = await pipeline.auditTimeline(
-      answer.requestId,
-      (t: AuditTimeline) =>
-        t.record?.outcome !== undefined &&
-        [Topics.AccessRequested, Topics.AccessGeolocated, Topics.AccessVerified, Topics.AccessDecided].every(
-          (topic) => t.events.some((e) => baseTopic(e.topic, prefix) === topic),
+    const stages = [
+      Topics.AccessRequested,
+      Topics.AccessGeolocated,
+      Topics.AccessVerified,
+      Topics.AccessDecided,
+    ];
+    await Promise.all(
+      piped.map((id) =>
+        pipeline.auditTimeline(
+          id,
+          (t: AuditTimeline) =>
+            stages.every((topic) => t.events.some((e) => baseTopic(e.topic, prefix) === topic)),
+          deadline - Date.now(),
         ),
-      // the audit consumer's first fetch of new topics can take minutes on a loaded machine
-      240_000,
+      ),
     );
-    return { requestId: answer.requestId, outcome: String(audit.record!.outcome) };
+    return outcomes;
   }
 
   async function signIn(p: Page, token = credentials.auditorToken): Promise<void> {
@@ -113,6 +146,7 @@ describe('auditor console in a browser', () => {
   }
 
   beforeAll(async () => {
+    const setupDeadline = Date.now() + SETUP_MS - SETUP_MARGIN_MS;
     await kafka.createTopics(prefix, PIPELINE_TOPICS);
     await pipeline.startAll();
     await put('/v1/admin/organizations/org-approved', {
@@ -135,17 +169,29 @@ describe('auditor console in a browser', () => {
       expiresAt: iso(300),
       reason: 'console e2e seed',
     });
-    sent.iran = await decide('u-iran', IP.iran, 'standard-1');
-    sent.tor = await decide('u-approved', IP.tor, 'frontier-1');
-    sent.allowed = await decide('u-approved', IP.usResidential, 'frontier-1');
-    // a misspelling of an OFAC SDN entry (pipeline.e2e.test.ts): a potential match, step-up needed
-    sent.challenged = await decide('u-approved', IP.usResidential, 'frontier-1', 'Sergei Shoigu');
-    sent.xss = await decide(XSS, IP.iran, 'standard-1', XSS);
-    sent.formula = await decide(FORMULA, IP.usResidential, 'standard-1');
+    const ids = {
+      iran: await send('u-iran', IP.iran, 'standard-1'),
+      tor: await send('u-approved', IP.tor, 'frontier-1'),
+      allowed: await send('u-approved', IP.usResidential, 'frontier-1'),
+      // a misspelling of an OFAC SDN entry (pipeline.e2e.test.ts): a potential match, step-up needed
+      challenged: await send('u-approved', IP.usResidential, 'frontier-1', 'Sergei Shoigu'),
+      xss: await send(XSS, IP.iran, 'standard-1', XSS),
+      formula: await send(FORMULA, IP.usResidential, 'standard-1'),
+    };
+    // a request decided ten days ago, outside the console's default period (the last 7 days): published as the
+    // decision stage would have, it is stored through the audit consumer like any other
+    const old = aDecidedEvent({
+      request: { requestId: `console-archived-${randomUUID()}`, subject: { userId: 'u-archived' } },
+      timestamps: { requestedAt: iso(-10) },
+    });
+    await kafka.produce(prefix, Topics.AccessDecided, [old]);
+    const outcomes = await audited(Object.values(ids), [old.requestId], setupDeadline);
+    for (const [key, requestId] of Object.entries(ids))
+      sent[key as keyof typeof sent] = { requestId, outcome: outcomes.get(requestId)! };
+    archived = { requestId: old.requestId, outcome: outcomes.get(old.requestId)! };
     browser = await ConsoleBrowser.launch();
     page = await browser.newPage();
-    // five services and six decisions on a loaded 2-core machine
-  }, 900_000);
+  }, SETUP_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -182,14 +228,66 @@ describe('auditor console in a browser', () => {
     expect(page.url()).not.toContain(credentials.auditorToken);
   });
 
+  it('searches the last 7 days by default, named in the filter and the link; widening finds an older request', async () => {
+    const recent = Object.values(sent)
+      .map((s) => s.requestId)
+      .sort();
+    // signed in on /console without a query: the default period is written into the URL, the form and the summary
+    const from = new URL(page.url()).searchParams.get('from');
+    expect(from).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+    expect(Math.round((Date.now() - Date.parse(from!)) / DAY)).toBe(7);
+    expect(await page.inputValue('#f-from')).toBe(from);
+    expect(await page.inputValue('#f-to')).toBe('');
+    expect(await page.inputValue('#f-period')).toBe('7d');
+    expect(await page.textContent('#period-summary')).toBe(`Period: from ${from} to now (7 days).`);
+    expect((await rowIds(page)).sort()).toEqual(recent);
+
+    // the last 30 days: the request of ten days ago shows, and the link names the wider period
+    let before = await renderSeq(page);
+    await page.selectOption('#f-period', '30d');
+    await page.click('#search');
+    await rendered(page, before);
+    const wider = new URL(page.url()).searchParams.get('from');
+    expect(Math.round((Date.now() - Date.parse(wider!)) / DAY)).toBe(30);
+    expect(await page.inputValue('#f-from')).toBe(wider);
+    expect((await rowIds(page)).sort()).toEqual([...recent, archived.requestId].sort());
+    const old = await page.$eval(`#results-body tr[data-request-row="${archived.requestId}"]`, (tr) => [
+      tr.children[0]?.textContent,
+      tr.children[2]?.textContent,
+    ]);
+    expect(old).toEqual([expect.stringMatching(/^\d{4}-/), 'u-archived']);
+    expect(Math.round((Date.now() - Date.parse(old[0]!)) / DAY)).toBe(10);
+
+    // all time only when asked for, and the link says so
+    before = await renderSeq(page);
+    await page.selectOption('#f-period', 'all');
+    await page.click('#search');
+    await rendered(page, before);
+    const all = new URL(page.url()).searchParams;
+    expect(all.get('period')).toBe('all');
+    expect(all.has('from')).toBe(false);
+    expect(await page.inputValue('#f-from')).toBe('');
+    expect(await page.textContent('#period-summary')).toMatch(/^Period: all time/);
+    expect(await rowIds(page)).toContain(archived.requestId);
+
+    // Clear is the default period again
+    before = await renderSeq(page);
+    await page.click('#clear-filter');
+    await rendered(page, before);
+    expect(await page.inputValue('#f-period')).toBe('7d');
+    expect(new URL(page.url()).searchParams.get('from')).toBe(await page.inputValue('#f-from'));
+    expect((await rowIds(page)).sort()).toEqual(recent);
+  });
+
   it('searches by outcome and country, with the filter in a link another auditor can open', async () => {
     let before = await renderSeq(page);
     await page.selectOption('#f-outcome', 'deny');
     await page.fill('#f-country', 'ir');
+    const from = await page.inputValue('#f-from');
     await page.click('#search');
     await rendered(page, before);
     const url = new URL(page.url());
-    expect(Object.fromEntries(url.searchParams)).toEqual({ country: 'IR', outcome: 'deny' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({ country: 'IR', outcome: 'deny', from });
     const ids = await rowIds(page);
     expect(ids.sort()).toEqual([sent.iran.requestId, sent.xss.requestId].sort());
     const cells = await page.$$eval('#results-body tr', (rows) =>
@@ -208,6 +306,7 @@ describe('auditor console in a browser', () => {
     await signIn(other);
     await rendered(other, before);
     expect(await other.inputValue('#f-country')).toBe('IR');
+    expect(await other.inputValue('#f-from')).toBe(from);
     expect((await rowIds(other)).sort()).toEqual(ids.sort());
     await other.close();
   });
@@ -300,6 +399,7 @@ describe('auditor console in a browser', () => {
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { requestId: string; outcome: string; userId: string });
+    // the export follows the period too: the request of ten days ago is not in it
     expect(ndjson.map((r) => r.requestId).sort()).toEqual(all);
     expect(ndjson.find((r) => r.requestId === sent.iran.requestId)?.outcome).toBe('deny');
 
@@ -326,10 +426,20 @@ describe('auditor console in a browser', () => {
     const before = await renderSeq(page);
     await page.click('#clear-filter');
     await rendered(page, before);
+    // the view's link asks the API once, for the period in the form (the default, after Clear)
+    const calls: URL[] = [];
+    const watch = (r: { url(): string }): void => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/v1/audit/')) calls.push(url);
+    };
+    page.on('request', watch);
     await page.click('#nav a[data-view=overview]');
     await page.waitForFunction(() =>
       /decided request/.test(document.getElementById('overview-status')?.textContent ?? ''),
     );
+    page.off('request', watch);
+    expect(calls.map((u) => u.pathname)).toEqual(['/v1/audit/stats']);
+    expect(calls[0]!.searchParams.get('from')).toBe(await page.inputValue('#f-from'));
     const counts = Object.values(sent).reduce<Record<string, number>>(
       (m, s) => ({ ...m, [s.outcome]: (m[s.outcome] ?? 0) + 1 }),
       {},

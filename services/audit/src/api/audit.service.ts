@@ -2,9 +2,10 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { Topics } from '@clearance/contracts';
 import { AuditEventRepository } from '../store/audit-event.repository';
 import { IntegrityChecker, type IntegrityReport } from '../store/integrity.checker';
-import { RequestRecordRepository, type StatsRow } from '../store/request-record.repository';
+import { RequestRecordRepository } from '../store/request-record.repository';
 import type { RequestRecord } from '../store/request-record.schema';
 import { buildRequestFilter, decodeCursor, encodeCursor } from './request-filter.builder';
+import { type StatsReport, statsReportOf } from './stats.report';
 import type {
   IntegrityQueryDto,
   RequestFilterDto,
@@ -39,12 +40,7 @@ export interface RequestTimeline {
   explanation: unknown;
 }
 
-export interface StatsReport {
-  bucket: StatsBucket;
-  byOutcome: StatsRow[];
-  byCountry: StatsRow[];
-  byReason: StatsRow[];
-}
+export type { StatsReport } from './stats.report';
 
 /** The auditor use cases: read-only over the request records and the event store. */
 @Injectable()
@@ -95,13 +91,7 @@ export class AuditQueryService {
   }
 
   async stats(q: RequestFilterDto, bucket: StatsBucket): Promise<StatsReport> {
-    const match = buildRequestFilter(q);
-    const [byOutcome, byCountry, byReason] = await Promise.all([
-      this.requests.countBy(match, bucket, 'outcome'),
-      this.requests.countBy(match, bucket, 'country'),
-      this.requests.countBy(match, bucket, 'reasons'),
-    ]);
-    return { bucket, byOutcome, byCountry, byReason };
+    return statsReportOf(bucket, await this.requests.countAll(buildRequestFilter(q), bucket));
   }
 
   async checkIntegrity(q: IntegrityQueryDto): Promise<IntegrityReport> {

@@ -13,6 +13,15 @@ export interface StatsRow {
   count: number;
 }
 
+/** The records of one time bucket with one outcome, country and set of reasons. */
+export interface CountRow {
+  bucket: string;
+  outcome?: string;
+  country?: string;
+  reasons: string[];
+  count: number;
+}
+
 /** The per-request records: inserted once each (from the decision), never updated; read by the auditor API. */
 @Injectable()
 export class RequestRecordRepository {
@@ -59,32 +68,33 @@ export class RequestRecordRepository {
       .cursor({ batchSize: 1000 });
   }
 
-  /** Counts per time bucket and value of `field` ($match/$group/$sum only, which FerretDB runs too). */
-  async countBy(
-    match: FilterQuery<RequestRecord>,
-    bucket: 'hour' | 'day',
-    field: 'outcome' | 'country' | 'reasons',
-  ): Promise<StatsRow[]> {
-    // grouped by the whole reasons array and split here: FerretDB 1.24's $unwind drops the document's other fields
+  /**
+   * Counts per time bucket and (outcome, country, reasons), in one `$group` ($match/$group/$sum only, which FerretDB
+   * runs too): one read of the matching records gives every breakdown the auditor API reports (FerretDB 1.24 reads
+   * the whole collection for each aggregation, whatever its $match).
+   */
+  async countAll(match: FilterQuery<RequestRecord>, bucket: 'hour' | 'day'): Promise<CountRow[]> {
     const pipeline: PipelineStage[] = [
       { $match: match },
-      { $group: { _id: { bucket: `$${bucket}`, key: `$${field}` }, count: { $sum: 1 } } },
+      {
+        $group: {
+          _id: { bucket: `$${bucket}`, outcome: '$outcome', country: '$country', reasons: '$reasons' },
+          count: { $sum: 1 },
+        },
+      },
     ];
     const rows = await this.records
-      .aggregate<{ _id: { bucket: string; key?: string | string[] | null }; count: number }>(pipeline)
+      .aggregate<{
+        _id: { bucket: string; outcome?: string | null; country?: string | null; reasons?: string[] | null };
+        count: number;
+      }>(pipeline)
       .exec();
-    const counts = new Map<string, StatsRow>();
-    for (const r of rows) {
-      const keys = Array.isArray(r._id.key) ? r._id.key : [r._id.key ?? 'none'];
-      for (const key of keys.length > 0 ? keys : ['none']) {
-        const id = `${r._id.bucket}\u0000${key}`;
-        const row = counts.get(id) ?? { bucket: r._id.bucket, key, count: 0 };
-        row.count += r.count;
-        counts.set(id, row);
-      }
-    }
-    return [...counts.values()].sort(
-      (a, b) => a.bucket.localeCompare(b.bucket) || a.key.localeCompare(b.key),
-    );
+    return rows.map((r) => ({
+      bucket: r._id.bucket,
+      outcome: r._id.outcome ?? undefined,
+      country: r._id.country ?? undefined,
+      reasons: Array.isArray(r._id.reasons) ? r._id.reasons : [],
+      count: r.count,
+    }));
   }
 }

@@ -55,6 +55,7 @@ export interface StatsReport {
   byOutcome: StatsRow[];
   byCountry: StatsRow[];
   byReason: StatsRow[];
+  byOutcomeReason: (StatsRow & { outcome: string })[];
 }
 
 export interface IntegrityBreak {

@@ -1,10 +1,21 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { ApiError, AuditorApi, type RequestRow, session } from './console.api';
+import { ApiError, AuditorApi, type RequestRow, session, type StatsRow } from './console.api';
 import { destroyCharts, drawOverTime, drawTop, numbersTable } from './console.charts';
 import { byId, clear, h, show } from './console.dom';
 import { describeEvent, explainTimeline, reasonsOf, type Section, type Timeline } from './console.explain';
-import { FILTER_FIELDS, type Filter, filterFromQuery, filterToQuery } from './console.filters';
+import {
+  ALL_TIME,
+  DEFAULT_PERIOD,
+  describePeriod,
+  FILTER_FIELDS,
+  type Filter,
+  PERIODS,
+  periodStart,
+  type Search,
+  searchFromQuery,
+  searchToQuery,
+} from './console.filters';
 import { integrityWindows, overTime, top } from './console.overview';
 
 type View = 'search' | 'overview' | 'integrity';
@@ -17,7 +28,6 @@ let api: AuditorApi | undefined;
 let pages: (string | undefined)[] = [undefined];
 let pageIndex = 0;
 let nextCursor: string | undefined;
-let renderSeq = 0;
 
 // --- sign-in ------------------------------------------------------------------------------------------------
 
@@ -42,7 +52,8 @@ async function signIn(token: string): Promise<void> {
   const candidate = new AuditorApi(token);
   const err = byId('sign-in-error');
   try {
-    await candidate.page({}, undefined, 1);
+    // checks the token only: an empty window from now on (a search without a time bound reads the whole store)
+    await candidate.page({ from: new Date().toISOString() }, undefined, 1);
   } catch (e) {
     err.textContent = e instanceof ApiError ? e.message : `The audit service did not answer: ${String(e)}`;
     show(err, true);
@@ -89,6 +100,7 @@ function buildFilterForm(): void {
   const form = byId<HTMLFormElement>('filter-form');
   for (const f of FILTER_FIELDS) {
     const id = `f-${f.name}`;
+    if (f.name === 'from') form.append(periodField());
     const input =
       f.name === 'outcome'
         ? h(
@@ -118,10 +130,42 @@ function buildFilterForm(): void {
       h('button', { type: 'submit', id: 'search' }, 'Search'),
       h('button', { type: 'button', id: 'clear-filter' }, 'Clear'),
     ),
+    h('p', { id: 'period-summary', class: 'period', role: 'status' }),
   );
+  // typing a bound makes the period a custom one
+  for (const name of ['from', 'to'])
+    byId(`f-${name}`).addEventListener('input', () => {
+      byId<HTMLSelectElement>('f-period').value = 'custom';
+    });
 }
 
-function formFilter(): Filter {
+/** The Period choice: fills From/To (or asks for all time); From/To stay the search's words. */
+function periodField(): HTMLElement {
+  const select = h(
+    'select',
+    { id: 'f-period', name: 'period' },
+    ...PERIODS.map((p) =>
+      h('option', { value: p.id }, p.id === DEFAULT_PERIOD ? `${p.label} (default)` : p.label),
+    ),
+    h('option', { value: 'custom' }, 'From / To'),
+    h('option', { value: ALL_TIME }, 'all time (slow)'),
+  );
+  select.addEventListener('change', () => {
+    const from = byId<HTMLInputElement>('f-from');
+    const to = byId<HTMLInputElement>('f-to');
+    const preset = PERIODS.find((p) => p.id === select.value);
+    if (preset) {
+      from.value = periodStart(preset.id, new Date());
+      to.value = '';
+    } else if (select.value === ALL_TIME) {
+      from.value = '';
+      to.value = '';
+    }
+  });
+  return h('div', {}, h('label', { for: 'f-period' }, 'Period'), select);
+}
+
+function formSearch(): Search {
   const data = new FormData(byId<HTMLFormElement>('filter-form'));
   const filter: Filter = {};
   for (const f of FILTER_FIELDS) {
@@ -131,24 +175,47 @@ function formFilter(): Filter {
   }
   // "unknown" is the one lower-case country the API knows
   if (filter.country === 'UNKNOWN') filter.country = 'unknown';
-  return filter;
+  // blank From and To without "all time" is the default period again (searchFromQuery)
+  return { filter, allTime: data.get('period') === ALL_TIME };
 }
 
-function urlFilter(): Filter {
-  return filterFromQuery(location.search);
+function urlOf(search: Search): string {
+  const qs = searchToQuery(search).toString();
+  return `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`;
 }
+
+/**
+ * The search the URL says. A URL without a period gets the default one, written into the URL at once (replacing
+ * the entry), so the address bar, the form and the API call always name the same period.
+ */
+function urlSearch(): { search: Search; defaulted: boolean } {
+  const read = searchFromQuery(location.search, new Date());
+  if (read.defaulted) history.replaceState(null, '', urlOf(read.search));
+  return read;
+}
+
+const urlFilter = (): Filter => urlSearch().search.filter;
 
 function readFilterIntoForm(): void {
-  const filter = urlFilter();
+  const { search, defaulted } = urlSearch();
   for (const f of FILTER_FIELDS) {
     const el = byId<HTMLInputElement | HTMLSelectElement>(`f-${f.name}`);
-    el.value = filter[f.name] ?? '';
+    el.value = search.filter[f.name] ?? '';
   }
+  byId<HTMLSelectElement>('f-period').value = search.allTime
+    ? ALL_TIME
+    : defaulted
+      ? DEFAULT_PERIOD
+      : 'custom';
+  showPeriod(search);
 }
 
-function setUrlFilter(filter: Filter): void {
-  const qs = filterToQuery(filter).toString();
-  history.pushState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`);
+function showPeriod(search: Search): void {
+  byId('period-summary').textContent = describePeriod(search, new Date());
+}
+
+function setUrlSearch(search: Search): void {
+  history.pushState(null, '', urlOf(search));
 }
 
 // --- views --------------------------------------------------------------------------------------------------
@@ -158,7 +225,14 @@ function currentView(): View {
   return (VIEWS as string[]).includes(v) ? (v as View) : 'search';
 }
 
+/** The URL (query and hash) the page shows now: a navigation event to the same URL shows nothing again. */
+let shownQuery = '';
+let shownHash = '';
+
 async function showView(view: View): Promise<void> {
+  urlSearch(); // the default period goes into the URL first, so what is recorded below is the URL as it stays
+  shownQuery = location.search;
+  shownHash = location.hash;
   for (const v of VIEWS) show(byId(`${v}-view`), v === view);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#nav a[data-view]'))
     a.classList.toggle('active', a.dataset.view === view);
@@ -195,7 +269,9 @@ async function search(fromStart: boolean): Promise<void> {
     pages = [undefined];
     pageIndex = 0;
   }
-  const filter = urlFilter();
+  const { search: current } = urlSearch();
+  showPeriod(current);
+  const filter = current.filter;
   const fetchStarted = performance.now();
   const page = await call((c) => c.page(filter, pages[pageIndex]));
   if (!page) return;
@@ -211,12 +287,22 @@ async function search(fromStart: boolean): Promise<void> {
   byId<HTMLButtonElement>('next-page').disabled = !nextCursor;
   byId<HTMLButtonElement>('prev-page').disabled = pageIndex === 0;
   byId<HTMLButtonElement>('first-page').disabled = pageIndex === 0;
-  // measured for bench/console.bench.ts: the API answer, then until the rows are laid out and painted
+  await measured(byId('results'), fetchStarted, renderStarted);
+}
+
+const renderSeqs = new WeakMap<HTMLElement, number>();
+
+/**
+ * Measured for bench/console.bench.ts (docs/audit.md): `fetch` = the API's answer, `render` = from the answer until
+ * what it shows is laid out and painted (two animation frames); `renderSeq` counts the renders of `el`.
+ */
+async function measured(el: HTMLElement, fetchStarted: number, renderStarted: number): Promise<void> {
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  const table = byId('results');
-  table.dataset.fetchMs = (renderStarted - fetchStarted).toFixed(1);
-  table.dataset.renderMs = (performance.now() - renderStarted).toFixed(1);
-  table.dataset.renderSeq = String(++renderSeq);
+  el.dataset.fetchMs = (renderStarted - fetchStarted).toFixed(1);
+  el.dataset.renderMs = (performance.now() - renderStarted).toFixed(1);
+  const seq = (renderSeqs.get(el) ?? 0) + 1;
+  renderSeqs.set(el, seq);
+  el.dataset.renderSeq = String(seq);
 }
 
 function sectionOf(s: Section): HTMLElement {
@@ -230,11 +316,14 @@ function sectionOf(s: Section): HTMLElement {
 }
 
 async function openTimeline(requestId: string): Promise<void> {
+  const fetchStarted = performance.now();
   const t = await call((c) => c.timeline(requestId));
   if (!t) return;
+  const renderStarted = performance.now();
   for (const tr of document.querySelectorAll('#results-body tr'))
     tr.classList.toggle('selected', (tr as HTMLElement).dataset.requestRow === requestId);
   renderTimeline(t);
+  await measured(byId('timeline'), fetchStarted, renderStarted);
 }
 
 function renderTimeline(t: Timeline): void {
@@ -291,23 +380,22 @@ function renderTimeline(t: Timeline): void {
 // --- overview -----------------------------------------------------------------------------------------------
 
 async function overview(): Promise<void> {
-  const filter = urlFilter();
+  const { search: current } = urlSearch();
+  showPeriod(current);
+  const filter = current.filter;
   const bucket = byId<HTMLSelectElement>('bucket').value === 'hour' ? 'hour' : 'day';
   const status = byId('overview-status');
   status.textContent = 'loading…';
-  const wants = (o: string): boolean => !filter.outcome || filter.outcome === o;
-  const reports = await call((c) =>
-    Promise.all([
-      c.stats(filter, bucket),
-      wants('deny') ? c.stats({ ...filter, outcome: 'deny' }, bucket) : undefined,
-      wants('challenge') ? c.stats({ ...filter, outcome: 'challenge' }, bucket) : undefined,
-    ]),
-  );
-  if (!reports) {
+  const fetchStarted = performance.now();
+  // one call: the report splits the reasons by outcome, so the deny and challenge charts need no call of their own
+  const all = await call((c) => c.stats(filter, bucket));
+  if (!all) {
     status.textContent = '';
     return;
   }
-  const [all, deny, challenge] = reports;
+  const renderStarted = performance.now();
+  const reasonsFor = (outcome: string): StatsRow[] =>
+    all.byOutcomeReason.filter((r) => r.outcome === outcome);
   const time = overTime(all.byOutcome);
   drawOverTime(byId<HTMLCanvasElement>('chart-time'), time.buckets, time.series);
   numbersTable(
@@ -316,8 +404,8 @@ async function overview(): Promise<void> {
     time.buckets.map((b, i) => [b, ...time.series.map((s) => s.counts[i]!)]),
   );
   const tops: [string, [string, number][], string][] = [
-    ['deny', top(deny?.byReason ?? []), '#b3261e'],
-    ['challenge', top(challenge?.byReason ?? []), '#b26a00'],
+    ['deny', top(reasonsFor('deny')), '#b3261e'],
+    ['challenge', top(reasonsFor('challenge')), '#b26a00'],
     ['country', top(all.byCountry), '#2450a6'],
   ];
   for (const [name, rows, color] of tops) {
@@ -330,6 +418,7 @@ async function overview(): Promise<void> {
   }
   const total = time.series.reduce((n, s) => n + s.counts.reduce((a, b) => a + b, 0), 0);
   status.textContent = `${total} decided request${total === 1 ? '' : 's'} in ${time.buckets.length} ${bucket}${time.buckets.length === 1 ? '' : 's'}`;
+  await measured(byId('overview-view'), fetchStarted, renderStarted);
 }
 
 // --- integrity ----------------------------------------------------------------------------------------------
@@ -415,8 +504,13 @@ async function integrity(): Promise<void> {
 async function exportAs(format: 'csv' | 'ndjson'): Promise<void> {
   const token = session.token;
   const filter = urlFilter();
-  // the download itself cannot show an API error, so the filter and token are checked first
-  const ok = await call((c) => c.page(filter, undefined, 1));
+  // the download itself cannot show an API error, so the filter and token are checked first (all time: over an
+  // empty window from now on, as a one-row search without a time bound would read the whole store)
+  const probe =
+    filter.from === undefined && filter.to === undefined
+      ? { ...filter, from: new Date().toISOString() }
+      : filter;
+  const ok = await call((c) => c.page(probe, undefined, 1));
   if (!ok || !token) return;
   const field = byId<HTMLInputElement>('export-q');
   field.value = JSON.stringify({ token, format, filter });
@@ -438,12 +532,12 @@ function main(): void {
   byId('sign-out').addEventListener('click', () => signedOut());
   byId<HTMLFormElement>('filter-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    setUrlFilter(formFilter());
+    setUrlSearch(formSearch());
     show(byId('timeline'), false);
     void showView(currentView());
   });
   byId('clear-filter').addEventListener('click', () => {
-    setUrlFilter({});
+    setUrlSearch({ filter: {}, allTime: false });
     show(byId('timeline'), false);
     readFilterIntoForm();
     void showView(currentView());
@@ -465,14 +559,14 @@ function main(): void {
   byId('overview-refresh').addEventListener('click', () => void overview());
   byId('bucket').addEventListener('change', () => void overview());
   byId('integrity-run').addEventListener('click', () => void integrity());
-  window.addEventListener('hashchange', () => {
-    if (api) void showView(currentView());
-  });
-  window.addEventListener('popstate', () => {
-    if (!api) return;
-    readFilterIntoForm();
+  // a click on a view's link fires both popstate and hashchange, Back/Forward popstate: the view is shown once
+  const navigated = (): void => {
+    if (!api || (location.search === shownQuery && location.hash === shownHash)) return;
+    if (location.search !== shownQuery) readFilterIntoForm();
     void showView(currentView());
-  });
+  };
+  window.addEventListener('hashchange', navigated);
+  window.addEventListener('popstate', navigated);
   const token = session.token;
   if (token) signedIn(new AuditorApi(token));
   else signedOut();
