@@ -7,3 +7,4 @@ export * from './platform.module';
 export * from './health.controller';
 export * from './metrics.controller';
 export * from './bootstrap';
+export * from './openapi.schemas';

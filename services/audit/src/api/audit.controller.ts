@@ -12,6 +12,7 @@ import {
   ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -25,7 +26,7 @@ import { exportChunks } from './export.writer';
 import { ExportQueryDto, IntegrityQueryDto, RequestPageQueryDto, StatsQueryDto } from './request-filter.dto';
 import type { IntegrityReport } from '../store/integrity.checker';
 import { IntegrityRunInterceptor } from './integrity-run.interceptor';
-import { RequestIdPipe } from './request-id.pipe';
+import { REQUEST_ID_SCHEMA, RequestIdPipe } from './request-id.pipe';
 
 /** The auditor API: read-only, auditor tokens only, every call recorded. */
 @ApiTags('audit')
@@ -46,6 +47,7 @@ export class AuditController {
 
   @Get('requests/:id')
   @ApiOperation({ summary: "A request's full timeline: every stored event, and the decision's explanation" })
+  @ApiParam({ name: 'id', schema: REQUEST_ID_SCHEMA })
   @ApiOkResponse({ description: '`{ requestId, record, events[], explanation }`' })
   async request(@Param('id', RequestIdPipe) id: string): Promise<RequestTimeline> {
     return this.audit.timeline(id);
