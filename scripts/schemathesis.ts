@@ -4,7 +4,8 @@
  * Schemathesis into a virtualenv under ~/.cache/clearance on first use (PyPI). Exit code 0 only when every
  * service passed every check: no server error, every status and body as its document says.
  *
- * SCHEMATHESIS_MAX_EXAMPLES (default 30) sets the examples per operation.
+ * SCHEMATHESIS_MAX_EXAMPLES (default 30) sets the examples per operation. scripts/schemathesis.hooks.py holds the
+ * rules an OpenAPI document cannot say. Not part of `npm test` (about 4–5 minutes, and PyPI): docs/api.md says why.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
