@@ -15,6 +15,7 @@ import {
   ApiParam,
   ApiProduces,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -76,6 +77,7 @@ export class AuditController {
 
   @Get('integrity')
   @UseInterceptors(IntegrityRunInterceptor)
+  @ApiTooManyRequestsResponse({ description: 'Another integrity run is in progress (`Retry-After`)' })
   @ApiOperation({
     summary: 'Recompute the hash chains of the records stored in a range; names the first broken link',
   })

@@ -4,6 +4,8 @@ import {
   ApiOperation,
   ApiProperty,
   ApiPropertyOptional,
+  ApiConflictResponse,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -53,7 +55,13 @@ export class KycWebhookController {
   @HttpCode(204)
   @UseGuards(KycSignatureGuard)
   @ApiOperation({ summary: 'KYC provider result; HMAC-SHA-256 signed over `<timestamp>.<raw body>`' })
-  @ApiUnauthorizedResponse({ description: 'Signature or timestamp missing, wrong, stale or already seen' })
+  @ApiUnauthorizedResponse({
+    description: 'Signature or timestamp missing, wrong or outside the 5-minute window',
+  })
+  @ApiConflictResponse({
+    description: 'This signed event was already received, or a newer change is recorded',
+  })
+  @ApiServiceUnavailableResponse({ description: 'Registry unavailable, or too many webhooks in the window' })
   @ApiHeader({ name: TIMESTAMP_HEADER, description: 'Unix seconds; refused when more than 5 minutes off' })
   @ApiHeader({
     name: SIGNATURE_HEADER,

@@ -1,5 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AdminTokenGuard, type AdminRequest } from './admin-token.guard';
 import { mapRegistryErrors } from './registry-error.mapper';
 import { SUBJECT_ID_SCHEMA, SubjectIdPipe } from './subject-id.pipe';
@@ -22,6 +29,7 @@ function view<T>(stored: Stored<T>): View<T> {
 /** The subject registry for operators (admin bearer tokens); every change needs a reason and lands in the history. */
 @ApiTags('admin')
 @ApiBearerAuth()
+@ApiServiceUnavailableResponse({ description: 'Registry unavailable (`Retry-After`)' })
 @UseGuards(AdminTokenGuard)
 @Controller('v1/admin')
 export class SubjectAdminController {
@@ -32,6 +40,7 @@ export class SubjectAdminController {
 
   @Put('users/:userId')
   @ApiOperation({ summary: 'Create or replace a user record' })
+  @ApiConflictResponse({ description: 'A concurrent change won: read and retry' })
   @ApiParam({ name: 'userId', schema: SUBJECT_ID_SCHEMA })
   async putUser(
     @Param('userId', new SubjectIdPipe('userId')) userId: string,
@@ -61,6 +70,7 @@ export class SubjectAdminController {
 
   @Put('organizations/:organizationId')
   @ApiOperation({ summary: 'Create or replace an organisation record' })
+  @ApiConflictResponse({ description: 'A concurrent change won: read and retry' })
   @ApiParam({ name: 'organizationId', schema: SUBJECT_ID_SCHEMA })
   async putOrganization(
     @Param('organizationId', new SubjectIdPipe('organizationId')) organizationId: string,
@@ -98,6 +108,7 @@ export class SubjectAdminController {
   @Post('organizations/:organizationId/approval/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke the organisation's domestic-entity approval" })
+  @ApiConflictResponse({ description: 'A concurrent change won: read and retry' })
   @ApiParam({ name: 'organizationId', schema: SUBJECT_ID_SCHEMA })
   async revokeApproval(
     @Param('organizationId', new SubjectIdPipe('organizationId')) organizationId: string,
