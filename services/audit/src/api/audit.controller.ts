@@ -77,6 +77,9 @@ export class AuditController {
 
   @Get('integrity')
   @UseInterceptors(IntegrityRunInterceptor)
+  @ApiOkResponse({
+    description: '`{ ok, checkedRecords, chains[], heads[] }` and the first broken link, if any',
+  })
   @ApiTooManyRequestsResponse({ description: 'Another integrity run is in progress (`Retry-After`)' })
   @ApiOperation({
     summary: 'Recompute the hash chains of the records stored in a range; names the first broken link',

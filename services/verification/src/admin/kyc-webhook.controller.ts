@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiHeader,
+  ApiNoContentResponse,
   ApiOperation,
   ApiProperty,
   ApiPropertyOptional,
@@ -55,6 +56,7 @@ export class KycWebhookController {
   @HttpCode(204)
   @UseGuards(KycSignatureGuard)
   @ApiOperation({ summary: 'KYC provider result; HMAC-SHA-256 signed over `<timestamp>.<raw body>`' })
+  @ApiNoContentResponse({ description: 'Applied to the registry' })
   @ApiUnauthorizedResponse({
     description: 'Signature or timestamp missing, wrong or outside the 5-minute window',
   })

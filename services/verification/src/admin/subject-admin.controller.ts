@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, UseGuards } fro
 import {
   ApiBearerAuth,
   ApiConflictResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiServiceUnavailableResponse,
@@ -40,6 +41,7 @@ export class SubjectAdminController {
 
   @Put('users/:userId')
   @ApiOperation({ summary: 'Create or replace a user record' })
+  @ApiOkResponse({ description: 'The record as stored, with `version` and `changed`' })
   @ApiConflictResponse({ description: 'A concurrent change won: read and retry' })
   @ApiParam({ name: 'userId', schema: SUBJECT_ID_SCHEMA })
   async putUser(
@@ -70,6 +72,7 @@ export class SubjectAdminController {
 
   @Put('organizations/:organizationId')
   @ApiOperation({ summary: 'Create or replace an organisation record' })
+  @ApiOkResponse({ description: 'The record as stored, with `version` and `changed`' })
   @ApiConflictResponse({ description: 'A concurrent change won: read and retry' })
   @ApiParam({ name: 'organizationId', schema: SUBJECT_ID_SCHEMA })
   async putOrganization(
@@ -108,6 +111,7 @@ export class SubjectAdminController {
   @Post('organizations/:organizationId/approval/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke the organisation's domestic-entity approval" })
+  @ApiOkResponse({ description: 'The record as stored, with `version` and `changed`' })
   @ApiConflictResponse({ description: 'A concurrent change won: read and retry' })
   @ApiParam({ name: 'organizationId', schema: SUBJECT_ID_SCHEMA })
   async revokeApproval(
