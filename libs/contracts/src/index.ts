@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 export * from './topics';
+export * from './limits';
+export * from './date-time';
 export * from './event-map';
 export * from './validation';
 export * from './cloudevents';

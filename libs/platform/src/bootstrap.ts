@@ -13,6 +13,7 @@ import {
   strictValidationPipe,
 } from './problem-details.filter';
 import { documentProblems } from './openapi.problems';
+import { strictRequestSchemas } from './openapi.schemas';
 import { charsetOf, jsonShapeProblem } from './strict-json.parser';
 import { DEFAULT_PORTS, ENV } from './platform.options';
 
@@ -100,7 +101,7 @@ export function setupOpenApi(app: NestFastifyApplication, options: BootstrapOpti
     .setVersion('1')
     .addBearerAuth()
     .build();
-  const document = documentProblems(SwaggerModule.createDocument(app, config), {
+  const document = documentProblems(strictRequestSchemas(SwaggerModule.createDocument(app, config)), {
     ...(options.problemStatuses ? { statuses: options.problemStatuses } : {}),
   });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

@@ -8,3 +8,4 @@ export * from './health.controller';
 export * from './metrics.controller';
 export * from './bootstrap';
 export * from './model.indexes';
+export * from './openapi.schemas';

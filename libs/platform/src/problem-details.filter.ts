@@ -1,4 +1,5 @@
 import {
+  type ArgumentMetadata,
   type ArgumentsHost,
   BadRequestException,
   Catch,
@@ -32,9 +33,35 @@ export function fieldErrors(errors: ValidationError[]): FieldError[] {
   });
 }
 
-/** The validation every HTTP body and query goes through: unknown fields rejected, each bad field named. */
+/**
+ * A body's object properties that are `null`, removed at every depth (array elements stay): on the wire `null`
+ * means "not given". `@IsOptional()` lets null through, and code written for a missing field (`!== undefined`,
+ * spreading a list) must not meet it; a required field that is null is still refused, as missing.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    // defined, not assigned: a `__proto__` key stays an own property for the validators to refuse
+    if (v !== null)
+      Object.defineProperty(out, key, { value: withoutNulls(v), enumerable: true, writable: true });
+  }
+  return out;
+}
+
+class StrictValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    return super.transform(metadata.type === 'body' ? withoutNulls(value) : value, metadata);
+  }
+}
+
+/**
+ * The validation every HTTP body and query goes through: unknown fields rejected, each bad field named, a null
+ * property taken as absent (`withoutNulls`).
+ */
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -48,24 +75,32 @@ export function strictValidationPipe(): ValidationPipe {
  * path is a 405 with `Allow`, not the router's 404.
  */
 export class RouteTable {
-  private readonly routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  private readonly routes: { pattern: RegExp; params: number; methods: Set<string> }[] = [];
 
   add(url: string, methods: string | string[]): void {
-    const source = url
-      .split('/')
+    const segments = url.split('/');
+    const source = segments
       .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/');
     const pattern = new RegExp(`^${source}/?$`);
     let entry = this.routes.find((r) => r.pattern.source === pattern.source);
-    if (!entry) this.routes.push((entry = { pattern, methods: new Set() }));
+    const params = segments.filter((seg) => seg.startsWith(':')).length;
+    if (!entry) this.routes.push((entry = { pattern, params, methods: new Set() }));
     for (const m of [methods].flat()) entry.methods.add(m.toUpperCase());
   }
 
-  /** Methods allowed on this path (without the query), or undefined for a path no route has. */
+  /**
+   * Methods allowed on this path (without the query), or undefined for a path no route has. Where routes of
+   * different shapes match (`/batch` and `/:id`), the resource is the most specific one, as the router picks it:
+   * `/v1/access-requests/batch` allows POST, not also the GET of `/:id`.
+   */
   allowed(path: string): string[] | undefined {
+    const matching = this.routes.filter((r) => r.pattern.test(path));
+    if (matching.length === 0) return undefined;
+    const fewest = Math.min(...matching.map((r) => r.params));
     const methods = new Set<string>();
-    for (const r of this.routes) if (r.pattern.test(path)) r.methods.forEach((m) => methods.add(m));
-    return methods.size > 0 ? [...methods].sort() : undefined;
+    for (const r of matching) if (r.params === fewest) r.methods.forEach((m) => methods.add(m));
+    return [...methods].sort();
   }
 }
 

@@ -1,14 +1,6 @@
 import { Type } from 'class-transformer';
-import {
-  IsISO8601,
-  IsIn,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  ValidateNested,
-  IsDefined,
-} from 'class-validator';
+import { IsISO8601, IsIn, IsOptional, IsString, IsUUID, ValidateNested, IsDefined } from 'class-validator';
+import { ID_LENGTH, LengthOf } from '../limits';
 import { Stages, type StageName } from '../topics';
 
 export const STAGE_NAMES = Object.values(Stages);
@@ -30,7 +22,7 @@ export class StageTimestampsV1 {
 export abstract class EventEnvelopeV1 {
   @IsUUID() eventId!: string;
   /** The access request this event belongs to; also the Kafka message key. */
-  @IsString() @Length(1, 128) requestId!: string;
+  @IsString() @LengthOf(ID_LENGTH) requestId!: string;
   @IsISO8601() time!: string;
   @IsIn(STAGE_NAMES) producer!: StageName;
   /** `eventId` of the event this one was derived from (absent on the first event of a request). */

@@ -12,8 +12,10 @@ import {
   ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiProduces,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -25,7 +27,7 @@ import { exportChunks } from './export.writer';
 import { ExportQueryDto, IntegrityQueryDto, RequestPageQueryDto, StatsQueryDto } from './request-filter.dto';
 import type { IntegrityReport } from '../store/integrity.checker';
 import { IntegrityRunInterceptor } from './integrity-run.interceptor';
-import { RequestIdPipe } from './request-id.pipe';
+import { REQUEST_ID_SCHEMA, RequestIdPipe } from './request-id.pipe';
 
 /** The auditor API: read-only, auditor tokens only, every call recorded. */
 @ApiTags('audit')
@@ -46,6 +48,7 @@ export class AuditController {
 
   @Get('requests/:id')
   @ApiOperation({ summary: "A request's full timeline: every stored event, and the decision's explanation" })
+  @ApiParam({ name: 'id', schema: REQUEST_ID_SCHEMA })
   @ApiOkResponse({ description: '`{ requestId, record, events[], explanation }`' })
   async request(@Param('id', RequestIdPipe) id: string): Promise<RequestTimeline> {
     return this.audit.timeline(id);
@@ -74,6 +77,10 @@ export class AuditController {
 
   @Get('integrity')
   @UseInterceptors(IntegrityRunInterceptor)
+  @ApiOkResponse({
+    description: '`{ ok, checkedRecords, chains[], heads[] }` and the first broken link, if any',
+  })
+  @ApiTooManyRequestsResponse({ description: 'Another integrity run is in progress (`Retry-After`)' })
   @ApiOperation({
     summary: 'Recompute the hash chains of the records stored in a range; names the first broken link',
   })

@@ -19,6 +19,7 @@ import {
   ApiParam,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { ENV, ProblemException } from '@clearance/platform';
 import type { FastifyReply } from 'fastify';
@@ -60,7 +61,7 @@ function applyAll(...decorators: MethodDecorator[]): MethodDecorator {
 
 @ApiTags('access-requests')
 @ApiBearerAuth()
-@ApiExtraModels(AcceptedResponseDto, ProblemDetailsDto, BatchItemResultDto)
+@ApiExtraModels(AcceptedResponseDto, DecidedResponseDto, ProblemDetailsDto, BatchItemResultDto)
 @Controller(ACCESS_REQUESTS_PATH.slice(1))
 @UseGuards(ApiKeyGuard, ClientRateGuard, JsonBodyGuard)
 export class AccessRequestController {
@@ -180,7 +181,13 @@ export class AccessRequestController {
     description: 'The requestId',
     schema: { type: 'string', minLength: 1, maxLength: 128, pattern: REQUEST_ID_PATTERN.source },
   })
-  @ApiResponse({ status: 200, type: DecidedResponseDto, description: 'Decided (or `status: pending`)' })
+  @ApiResponse({
+    status: 200,
+    description: '`status: decided` with the decision, or `status: pending` while it is not known yet',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(DecidedResponseDto) }, { $ref: getSchemaPath(AcceptedResponseDto) }],
+    },
+  })
   @applyAll(...problems(401, 404, 429, 503))
   async get(
     @ApiClient() client: string,

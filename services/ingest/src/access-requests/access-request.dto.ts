@@ -1,20 +1,26 @@
-import type { Type as Ctor } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ACTION_PATTERN,
+  EMAIL_MAX_LENGTH,
+  FORWARDED_FOR_MAX_ITEMS,
+  ID_LENGTH,
   KNOWN_ACTIONS,
+  NAME_LENGTH,
   NetworkV1,
   OUTCOMES,
   ResourceV1,
   SubjectV1,
+  USER_AGENT_MAX_LENGTH,
   type Outcome,
+  IsDateTime,
 } from '@clearance/contracts';
+import { documentFields, OpenApiSchemas, stringOf } from '@clearance/platform';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsDefined,
-  IsISO8601,
   IsObject,
   IsOptional,
   Matches,
@@ -22,49 +28,35 @@ import {
 } from 'class-validator';
 
 /**
- * Attaches OpenAPI descriptions to inherited fields: a field cannot be redeclared just to decorate it. The
- * mapped type makes every field of the event class need a description, so a new contract field is not missed.
- */
-function documentFields<T>(cls: Ctor<T>, fields: { [K in keyof T]-?: ApiPropertyOptions }): void {
-  for (const [field, options] of Object.entries(fields) as [string, ApiPropertyOptions][]) {
-    ApiProperty(options)(cls.prototype as object, field);
-  }
-}
-
-/**
  * HTTP wire shapes of the ingest API. Subject, network and resource are the event classes themselves (their
- * validation rules are inherited); the subclasses only add the OpenAPI description.
+ * validation rules are inherited); the subclasses only add the OpenAPI description, built from the same limits
+ * (libs/contracts/src/limits.ts) the inherited decorators read.
  */
 export class SubjectDto extends SubjectV1 {}
 documentFields(SubjectDto, {
   userId: {
-    type: String,
-    minLength: 1,
-    maxLength: 128,
+    ...stringOf(ID_LENGTH),
     example: 'user-42',
     description: 'Upstream user id.',
   },
-  organizationId: { type: String, required: false, minLength: 1, maxLength: 128, example: 'org-7' },
+  organizationId: { ...stringOf(ID_LENGTH), required: false, example: 'org-7' },
   name: {
-    type: String,
+    ...stringOf(NAME_LENGTH),
     required: false,
-    minLength: 1,
-    maxLength: 256,
     example: 'Ada Lovelace',
     description: 'Full name, screened against the denied-party lists.',
   },
-  organizationName: {
-    type: String,
+  organizationName: { ...stringOf(NAME_LENGTH), required: false, example: 'Analytical Engines' },
+  email: {
+    type: 'string',
     required: false,
-    minLength: 1,
-    maxLength: 256,
-    example: 'Analytical Engines',
+    format: 'email',
+    maxLength: EMAIL_MAX_LENGTH,
+    example: 'ada@example.com',
   },
-  email: { type: String, required: false, format: 'email', maxLength: 254, example: 'ada@example.com' },
   claimedCountry: {
-    type: String,
+    ...OpenApiSchemas.country,
     required: false,
-    pattern: '^[A-Z]{2}$',
     example: 'US',
     description: 'Country the subject claims, e.g. the billing country (ISO 3166-1 alpha-2).',
   },
@@ -72,23 +64,33 @@ documentFields(SubjectDto, {
 
 export class NetworkDto extends NetworkV1 {}
 documentFields(NetworkDto, {
-  ip: { type: String, example: '203.0.113.10', description: 'Address the request came from (IPv4 or IPv6).' },
+  ip: {
+    ...OpenApiSchemas.ip,
+    example: '203.0.113.10',
+    description: 'Address the request came from (IPv4 or IPv6, no zone id).',
+  },
   forwardedFor: {
-    type: [String],
+    type: 'array',
+    items: OpenApiSchemas.ip,
     required: false,
-    maxItems: 16,
+    maxItems: FORWARDED_FOR_MAX_ITEMS,
     example: ['198.51.100.7'],
     description: 'X-Forwarded-For chain as the upstream API saw it, client first (IP addresses).',
   },
-  userAgent: { type: String, required: false, maxLength: 512, example: 'model-gateway/1.4' },
+  userAgent: {
+    type: 'string',
+    required: false,
+    maxLength: USER_AGENT_MAX_LENGTH,
+    example: 'model-gateway/1.4',
+  },
 });
 
 export class ResourceDto extends ResourceV1 {}
 documentFields(ResourceDto, {
-  model: { type: String, minLength: 1, maxLength: 128, example: 'frontier-1', description: 'Model id.' },
+  model: { ...stringOf(ID_LENGTH), example: 'frontier-1', description: 'Model id.' },
   action: {
-    type: String,
-    pattern: '^[a-z][a-z0-9-]{0,63}$',
+    type: 'string',
+    pattern: ACTION_PATTERN.source,
     example: 'inference',
     description: `What the subject wants to do, e.g. ${KNOWN_ACTIONS.join(', ')}.`,
   },
@@ -133,20 +135,31 @@ export class AccessRequestBodyDto {
   resource!: ResourceDto;
 
   @ApiPropertyOptional({
-    format: 'date-time',
+    ...OpenApiSchemas.dateTime,
     example: '2026-11-27T03:00:00.000Z',
     description: 'When the upstream API saw the request; defaults to the time ingest received it.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsDateTime()
   occurredAt?: string;
 }
 
 export const MAX_BATCH_ITEMS = 500;
 
-/** Body of `POST /v1/access-requests/batch`: the items are validated one by one by the controller. */
+/**
+ * Body of `POST /v1/access-requests/batch`: the items are validated one by one by the controller, so an item that
+ * is not a valid AccessRequestBodyDto is that item's 400 in `results`, not the batch's: the document says so by
+ * accepting any value as an item.
+ */
 export class BatchRequestBodyDto {
-  @ApiProperty({ type: () => [AccessRequestBodyDto], minItems: 1, maxItems: MAX_BATCH_ITEMS })
+  @ApiProperty({
+    type: 'array',
+    items: {},
+    minItems: 1,
+    maxItems: MAX_BATCH_ITEMS,
+    description:
+      'Each an AccessRequestBodyDto. An item that does not validate gets its own 400 in `results`; the others go on.',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BATCH_ITEMS)

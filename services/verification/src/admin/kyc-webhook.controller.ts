@@ -1,25 +1,46 @@
 import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiConflictResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
-import { OrganizationRecordV1, UserRecordV1 } from '@clearance/contracts';
+import { IsOptional, IsString, ValidateNested } from 'class-validator';
+import {
+  LengthOf,
+  OrganizationRecordV1,
+  PROVIDER_LENGTH,
+  REASON_LENGTH,
+  UserRecordV1,
+} from '@clearance/contracts';
+import { stringOf } from '@clearance/platform';
+import { KycOrganizationDto, KycUserDto } from './subject-admin.dto';
 import { KycSignatureGuard, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './kyc-signature.guard';
 import { mapRegistryErrors } from './registry-error.mapper';
 import { SubjectService } from '../registry/subject.service';
 
 /** A KYC provider's verification result for a user and/or organisation. */
 export class KycWebhookDto {
-  @ApiProperty({ description: 'Provider name or reference, recorded as the actor' })
+  @ApiProperty({
+    ...stringOf(PROVIDER_LENGTH),
+    description: 'Provider name or reference, recorded as the actor',
+  })
   @IsString()
-  @Length(1, 100)
+  @LengthOf(PROVIDER_LENGTH)
   provider!: string;
-  @ApiProperty() @IsString() @Length(1, 512) reason!: string;
-  @ApiPropertyOptional({ type: Object })
+  @ApiProperty(stringOf(REASON_LENGTH)) @IsString() @LengthOf(REASON_LENGTH) reason!: string;
+  @ApiPropertyOptional({ type: () => KycUserDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => UserRecordV1)
   user?: UserRecordV1;
-  @ApiPropertyOptional({ type: Object })
+  @ApiPropertyOptional({ type: () => KycOrganizationDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => OrganizationRecordV1)
@@ -35,6 +56,14 @@ export class KycWebhookController {
   @HttpCode(204)
   @UseGuards(KycSignatureGuard)
   @ApiOperation({ summary: 'KYC provider result; HMAC-SHA-256 signed over `<timestamp>.<raw body>`' })
+  @ApiNoContentResponse({ description: 'Applied to the registry' })
+  @ApiUnauthorizedResponse({
+    description: 'Signature or timestamp missing, wrong or outside the 5-minute window',
+  })
+  @ApiConflictResponse({
+    description: 'This signed event was already received, or a newer change is recorded',
+  })
+  @ApiServiceUnavailableResponse({ description: 'Registry unavailable, or too many webhooks in the window' })
   @ApiHeader({ name: TIMESTAMP_HEADER, description: 'Unix seconds; refused when more than 5 minutes off' })
   @ApiHeader({
     name: SIGNATURE_HEADER,
