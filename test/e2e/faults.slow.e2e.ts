@@ -82,7 +82,8 @@ describe('pipeline through outages', () => {
 
 // Issue 18: in exactly-once mode a broker outage used to leave a stage's transactional producer wedged (a failed
 // abort), retrying for ever while /health/ready said 200. Now the producer is rebuilt and a stage that makes no
-// progress reports not-ready; no service is restarted here.
+// progress reports not-ready; no service is restarted here. Every accepted request is decided within 30 s of the
+// broker's return (the issue's goal), and every stage is ready again.
 describe('exactly-once pipeline through broker outages', () => {
   let fixture: PrivatePipeline;
 
@@ -113,23 +114,19 @@ describe('exactly-once pipeline through broker outages', () => {
         const seen = new Set(decided.messages.map((m) => m.event.requestId));
         return accepted.filter((id) => !seen.has(id));
       };
-      // the issue's goal is "within 30 s of the broker's return": measured and printed, not asserted (a loaded
-      // 2-core machine stretches it); the assertion is that it happens, once each, with no restart
-      let missingAt30s: number | undefined;
-      await pollUntil(
-        () => {
-          if (missingAt30s === undefined && Date.now() - backAt >= 30_000) missingAt30s = missing().length;
-          return missing().length === 0;
-        },
-        {
-          timeoutMs: 240_000,
-          intervalMs: 250,
-          what: `every accepted request decided after the broker's return (${missing().length} missing)`,
-        },
-      );
+      // the issue's goal: every accepted request decided within 30 s of the broker's return. Measured 7–11 s at load
+      // 12–15 (docs/testing.md), so a loaded machine still leaves a wide margin; the poll runs longer than 30 s so
+      // that a miss reports how long it took
+      await pollUntil(() => missing().length === 0, {
+        timeoutMs: 240_000,
+        intervalMs: 250,
+        what: `every accepted request decided after the broker's return (${missing().length} missing)`,
+      });
+      const tookMs = Date.now() - backAt;
       process.stdout.write(
-        `outage ${outageMs} ms: ${accepted.length} accepted, all decided ${Date.now() - backAt} ms after the broker's return (${missingAt30s ?? 0} still undecided at 30 s)\n`,
+        `outage ${outageMs} ms: ${accepted.length} accepted, all decided ${tookMs} ms after the broker's return (at ${new Date(backAt).toISOString()})\n`,
       );
+      expect(tookMs).toBeLessThanOrEqual(30_000);
       const counts = new Map<string, number>();
       for (const m of decided.messages.slice(from))
         counts.set(m.event.requestId, (counts.get(m.event.requestId) ?? 0) + 1);
