@@ -61,15 +61,18 @@ export class Collector<E = unknown> {
       return;
     }
     this.restarting = (async () => {
+      const pause = () => new Promise((r) => setTimeout(r, 500));
       do {
         this.restartAgain = false;
         await this.consumer?.disconnect().catch(() => undefined);
         this.consumer = undefined;
+        // a joining consumer crashes at once while the coordinator is still loading: not a busy loop of groups
+        await pause();
         while (!this.stopped && !this.consumer) {
           try {
             this.consumer = await this.start(this);
           } catch {
-            await new Promise((r) => setTimeout(r, 500));
+            await pause();
           }
         }
       } while (this.restartAgain && !this.stopped);
