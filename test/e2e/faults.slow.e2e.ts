@@ -1,4 +1,4 @@
-import type { AccessDecidedV1 } from '@clearance/contracts';
+import { type AccessDecidedV1, Topics } from '@clearance/contracts';
 import { type Collector, pollUntil, type PrivateInfra } from '@clearance/testing';
 import { auditStoreCaughtUp } from './support/audit-store.probe';
 import { loadRequest, sendWave } from './support/load.generator';
@@ -82,7 +82,39 @@ describe('pipeline through outages', () => {
 
 // Issue 18: in exactly-once mode a broker outage used to leave a stage's transactional producer wedged (a failed
 // abort), retrying for ever while /health/ready said 200. Now the producer is rebuilt and a stage that makes no
-// progress reports not-ready; no service is restarted here.
+// progress reports not-ready; no service is restarted here. Every accepted request is decided within 30 s of the
+// broker's return (the issue's goal), and every stage is ready again.
+/**
+ * Where the requests still undecided stopped: fresh read_committed readers of each stage's topic (a new group each,
+ * so nothing of the long-lived collector's state) say how many of them every topic holds.
+ */
+async function whereTheyStopped(fixture: PrivatePipeline, ids: readonly string[]): Promise<string> {
+  const topics = [
+    Topics.AccessRequested,
+    Topics.AccessGeolocated,
+    Topics.AccessVerified,
+    Topics.AccessDecided,
+  ];
+  const readers = await Promise.all(
+    topics.map((t) => fixture.kafka.collector<{ requestId?: string }>(fixture.prefix, t)),
+  );
+  const found = () =>
+    readers.map((r) => ids.filter((id) => r.messages.some((m) => m.event?.requestId === id)).length);
+  // the readers start at the beginning of each topic: give them time to reach its end
+  let last = '';
+  await pollUntil(
+    () => {
+      const now = found().join(',');
+      const settled = now === last;
+      last = now;
+      return settled && now !== '';
+    },
+    { timeoutMs: 60_000, intervalMs: 5_000, what: 'fresh readers to settle' },
+  ).catch(() => undefined);
+  await Promise.all(readers.map((r) => r.stop().catch(() => undefined)));
+  return topics.map((t, i) => `${t}: ${found()[i]}`).join(', ');
+}
+
 describe('exactly-once pipeline through broker outages', () => {
   let fixture: PrivatePipeline;
 
@@ -113,23 +145,24 @@ describe('exactly-once pipeline through broker outages', () => {
         const seen = new Set(decided.messages.map((m) => m.event.requestId));
         return accepted.filter((id) => !seen.has(id));
       };
-      // the issue's goal is "within 30 s of the broker's return": measured and printed, not asserted (a loaded
-      // 2-core machine stretches it); the assertion is that it happens, once each, with no restart
-      let missingAt30s: number | undefined;
-      await pollUntil(
-        () => {
-          if (missingAt30s === undefined && Date.now() - backAt >= 30_000) missingAt30s = missing().length;
-          return missing().length === 0;
-        },
-        {
-          timeoutMs: 240_000,
-          intervalMs: 250,
-          what: `every accepted request decided after the broker's return (${missing().length} missing)`,
-        },
-      );
+      // the issue's goal: every accepted request decided within 30 s of the broker's return. Measured 7–11 s at load
+      // 12–15 (docs/testing.md), so a loaded machine still leaves a wide margin; the poll runs longer than 30 s so
+      // that a miss reports how long it took
+      await pollUntil(() => missing().length === 0, {
+        timeoutMs: 240_000,
+        intervalMs: 250,
+        what: `every accepted request decided after the broker's return (${missing().length} missing)`,
+      }).catch(async (err: unknown) => {
+        const ids = missing();
+        throw new Error(
+          `${(err as Error).message}; of the ${ids.length} missing, fresh readers find ${await whereTheyStopped(fixture, ids)}`,
+        );
+      });
+      const tookMs = Date.now() - backAt;
       process.stdout.write(
-        `outage ${outageMs} ms: ${accepted.length} accepted, all decided ${Date.now() - backAt} ms after the broker's return (${missingAt30s ?? 0} still undecided at 30 s)\n`,
+        `outage ${outageMs} ms: ${accepted.length} accepted, all decided ${tookMs} ms after the broker's return (at ${new Date(backAt).toISOString()})\n`,
       );
+      expect(tookMs).toBeLessThanOrEqual(30_000);
       const counts = new Map<string, number>();
       for (const m of decided.messages.slice(from))
         counts.set(m.event.requestId, (counts.get(m.event.requestId) ?? 0) + 1);

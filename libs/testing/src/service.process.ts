@@ -40,14 +40,19 @@ export class ServiceProcess {
 
   /** Waits until GET /health/ready answers 200. */
   async waitReady(timeoutMs = 60_000): Promise<void> {
+    let last = '';
     await pollUntil(
       async () => {
         if (!this.running) throw new Error(`${this.name} exited: ${this.output.slice(-5).join('')}`);
         const res = await fetch(`${this.baseUrl}/health/ready`);
+        last = `${res.status} ${await res.text()}`;
         return res.status === 200;
       },
       { timeoutMs, intervalMs: 200, what: `${this.name} to be ready` },
-    );
+    ).catch((err: unknown) => {
+      // what the service said last is what the failure is about
+      throw new Error(`${(err as Error).message}; last answer: ${last}`);
+    });
   }
 
   /** SIGTERM, and the exit code once it exited. */

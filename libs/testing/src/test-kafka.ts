@@ -22,7 +22,62 @@ export interface CollectedMessage<E = unknown> {
 
 export class Collector<E = unknown> {
   readonly messages: CollectedMessage<E>[] = [];
-  constructor(private readonly consumer: Consumer) {}
+  /** Partition and offset of every collected message: a message read again after a restart is not collected twice. */
+  private readonly seen = new Set<string>();
+  private stopped = false;
+  private restarting?: Promise<void>;
+  private restartAgain = false;
+
+  private consumer?: Consumer;
+
+  constructor(private readonly start: (into: Collector<E>) => Promise<Consumer>) {}
+
+  /** Starts the first consumer; resolves once it has joined and runs. */
+  async open(): Promise<this> {
+    this.consumer = await this.start(this);
+    return this;
+  }
+
+  /** Keeps a message once per partition and offset; false when it was collected already. */
+  add(message: CollectedMessage<E>): boolean {
+    const key = `${message.topic}:${message.partition}:${message.offset}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    this.messages.push(message);
+    return true;
+  }
+
+  /**
+   * After kafkajs gave up (a broker outage longer than its retries), read again under a fresh group: restarted in
+   * the same group, kafkajs joins as a new member and the coordinator waits for the old one's session (30 s by
+   * default) to expire, which a fault test would count as the pipeline's recovery time.
+   */
+  restart(): void {
+    if (this.stopped) return;
+    // a crash while a restart is under way (kafkajs reports a failed join through its crash event, and then
+    // resolves run() as if it had started) means one more round
+    if (this.restarting) {
+      this.restartAgain = true;
+      return;
+    }
+    this.restarting = (async () => {
+      const pause = () => new Promise((r) => setTimeout(r, 500));
+      do {
+        this.restartAgain = false;
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = undefined;
+        // a joining consumer crashes at once while the coordinator is still loading: not a busy loop of groups
+        await pause();
+        while (!this.stopped && !this.consumer) {
+          try {
+            this.consumer = await this.start(this);
+          } catch {
+            await pause();
+          }
+        }
+      } while (this.restartAgain && !this.stopped);
+    })().finally(() => (this.restarting = undefined));
+  }
 
   async waitFor(
     until: (messages: CollectedMessage<E>[]) => boolean,
@@ -38,7 +93,9 @@ export class Collector<E = unknown> {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    this.stopped = true;
+    await this.restarting;
+    await this.consumer?.disconnect();
   }
 }
 
@@ -47,6 +104,7 @@ export class TestKafka {
   readonly kafka: Kafka;
   private producer?: Producer;
   private readonly consumers = new Set<Consumer>();
+  private readonly collectors = new Set<Collector<unknown>>();
 
   constructor(brokers: string = process.env.KAFKA_BROKERS ?? '127.0.0.1:19092') {
     this.kafka = new Kafka({
@@ -102,45 +160,67 @@ export class TestKafka {
     }
   }
 
-  /** Starts reading a topic from its beginning with a group of its own. */
+  /**
+   * Starts reading a topic from its beginning with a group of its own; after a crash (a long broker outage) it
+   * reads it again under a new group and keeps each partition and offset once.
+   */
   async collector<E = unknown>(
     prefix: string,
     topic: TopicName,
     { readCommitted = true }: { readCommitted?: boolean } = {},
   ): Promise<Collector<E>> {
-    const consumer = this.kafka.consumer({
-      groupId: `test-collector-${randomUUID()}`,
-      readUncommitted: !readCommitted,
-      maxWaitTimeInMs: 100,
-    });
-    this.consumers.add(consumer);
-    const collector = new Collector<E>(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic: prefix + topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic: t, partition, message }) => {
-        const raw = message.value?.toString('utf8') ?? '';
-        let event: unknown;
-        try {
-          event = JSON.parse(raw);
-        } catch {
-          event = undefined;
-        }
-        collector.messages.push({
-          topic: t,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString('utf8') ?? null,
-          headers: decodeHeaders(message.headers),
-          raw,
-          event: event as E,
+    const start = async (collector: Collector<E>): Promise<Consumer> => {
+      const consumer = this.kafka.consumer({
+        groupId: `test-collector-${randomUUID()}`,
+        readUncommitted: !readCommitted,
+        maxWaitTimeInMs: 100,
+        // ride out a short outage probing once a second; a longer one ends in a crash and a fresh group
+        retry: {
+          initialRetryTime: 100,
+          maxRetryTime: 1000,
+          retries: 10,
+          restartOnFailure: async () => false,
+        },
+      });
+      this.consumers.add(consumer);
+      try {
+        consumer.on(consumer.events.CRASH, () => collector.restart());
+        await consumer.connect();
+        await consumer.subscribe({ topic: prefix + topic, fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ topic: t, partition, message }) => {
+            const raw = message.value?.toString('utf8') ?? '';
+            let event: unknown;
+            try {
+              event = JSON.parse(raw);
+            } catch {
+              event = undefined;
+            }
+            collector.add({
+              topic: t,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString('utf8') ?? null,
+              headers: decodeHeaders(message.headers),
+              raw,
+              event: event as E,
+            });
+          },
         });
-      },
-    });
-    return collector;
+        return consumer;
+      } catch (err) {
+        this.consumers.delete(consumer);
+        await consumer.disconnect().catch(() => undefined);
+        throw err;
+      }
+    };
+    const collector = new Collector<E>(start);
+    this.collectors.add(collector as Collector<unknown>);
+    return collector.open();
   }
 
   async disconnect(): Promise<void> {
+    await Promise.all([...this.collectors].map((c) => c.stop().catch(() => undefined)));
     await Promise.all([...this.consumers].map((c) => c.disconnect().catch(() => undefined)));
     await this.producer?.disconnect();
   }
