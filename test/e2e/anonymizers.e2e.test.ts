@@ -3,9 +3,6 @@ import { type AccessDecidedV1, type Outcome, type ReasonCode, Topics } from '@cl
 import { type Collector, TestKafka, uniqueTopicPrefix } from '@clearance/testing';
 import { Credentials, Pipeline, PIPELINE_TOPICS } from './support/pipeline.harness';
 
-const DAY = 86_400_000;
-const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
-
 // Real addresses, each checked against the shipped data (services/geolocation/data, DB-IP Lite 2026-06).
 const IP = {
   usHome: '71.192.0.1', // Comcast, Massachusetts: no signal
@@ -49,35 +46,11 @@ describe('anonymizers and IPv6 transition addresses end to end', () => {
   });
   let decided: Collector<AccessDecidedV1>;
 
-  const put = async (path: string, body: unknown): Promise<void> => {
-    const res = await pipeline.admin('PUT', path, body);
-    if (res.status !== 200) throw new Error(`PUT ${path} → ${res.status} ${await res.text()}`);
-  };
-
   beforeAll(async () => {
     await kafka.createTopics(prefix, PIPELINE_TOPICS);
     decided = await kafka.collector<AccessDecidedV1>(prefix, Topics.AccessDecided);
     await pipeline.startAll();
-    await put('/v1/admin/organizations/org-approved', {
-      legalName: 'Domestic Frontier Labs Inc',
-      countryOfIncorporation: 'US',
-      approval: {
-        approvalId: `ap-${randomUUID()}`,
-        approvedAt: iso(-30),
-        expiresAt: iso(300),
-        revoked: false,
-      },
-      egressRanges: [],
-      reason: 'e2e: approved domestic entity',
-    });
-    await put('/v1/admin/users/u-approved', {
-      level: 'entity-approved',
-      organizationId: 'org-approved',
-      residenceCountry: 'US',
-      verifiedAt: iso(-1),
-      expiresAt: iso(300),
-      reason: 'e2e seed',
-    });
+    await pipeline.seedApprovedEntity('e2e');
   });
 
   afterAll(async () => {

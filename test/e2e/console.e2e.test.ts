@@ -10,12 +10,12 @@ import {
   type AuditTimeline,
   baseTopic,
   Credentials,
+  DAY_MS,
+  daysFromNow,
   Pipeline,
   PIPELINE_TOPICS,
 } from './support/pipeline.harness';
 
-const DAY = 86_400_000;
-const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
 const XSS = '<img src=x onerror=alert(1)>';
 const FORMULA = '=HYPERLINK("http://example.invalid","x")';
 
@@ -53,11 +53,6 @@ describe('auditor console in a browser', () => {
 
   const consoleUrl = (query = ''): string => `${pipeline.get('audit').baseUrl}/console${query}`;
 
-  async function put(path: string, body: unknown): Promise<void> {
-    const res = await pipeline.admin('PUT', path, body);
-    if (res.status !== 200) throw new Error(`PUT ${path} → ${res.status} ${await res.text()}`);
-  }
-
   /** Sends one request through ingest; its decision is awaited with the others' (`audited`). */
   async function send(userId: string, ip: string, model: string, name = 'Jane Example'): Promise<string> {
     const res = await pipeline.ingest('/v1/access-requests', {
@@ -84,7 +79,7 @@ describe('auditor console in a browser', () => {
     const outcomes = await pollUntil(
       async () => {
         const res = await pipeline.auditor(
-          `/v1/audit/requests?from=${encodeURIComponent(iso(-30))}&limit=${ids.length + 10}`,
+          `/v1/audit/requests?from=${encodeURIComponent(daysFromNow(-30))}&limit=${ids.length + 10}`,
         );
         if (res.status !== 200) return undefined;
         const page = (await res.json()) as { items: { _id: string; outcome?: string }[] };
@@ -149,26 +144,7 @@ describe('auditor console in a browser', () => {
     const setupDeadline = Date.now() + SETUP_MS - SETUP_MARGIN_MS;
     await kafka.createTopics(prefix, PIPELINE_TOPICS);
     await pipeline.startAll();
-    await put('/v1/admin/organizations/org-approved', {
-      legalName: 'Domestic Frontier Labs Inc',
-      countryOfIncorporation: 'US',
-      approval: {
-        approvalId: `ap-${randomUUID()}`,
-        approvedAt: iso(-30),
-        expiresAt: iso(300),
-        revoked: false,
-      },
-      egressRanges: [],
-      reason: 'console e2e: approved domestic entity',
-    });
-    await put('/v1/admin/users/u-approved', {
-      level: 'entity-approved',
-      organizationId: 'org-approved',
-      residenceCountry: 'US',
-      verifiedAt: iso(-1),
-      expiresAt: iso(300),
-      reason: 'console e2e seed',
-    });
+    await pipeline.seedApprovedEntity('console e2e');
     const ids = {
       iran: await send('u-iran', IP.iran, 'standard-1'),
       tor: await send('u-approved', IP.tor, 'frontier-1'),
@@ -182,7 +158,7 @@ describe('auditor console in a browser', () => {
     // decision stage would have, it is stored through the audit consumer like any other
     const old = aDecidedEvent({
       request: { requestId: `console-archived-${randomUUID()}`, subject: { userId: 'u-archived' } },
-      timestamps: { requestedAt: iso(-10) },
+      timestamps: { requestedAt: daysFromNow(-10) },
     });
     await kafka.produce(prefix, Topics.AccessDecided, [old]);
     const outcomes = await audited(Object.values(ids), [old.requestId], setupDeadline);
@@ -235,7 +211,7 @@ describe('auditor console in a browser', () => {
     // signed in on /console without a query: the default period is written into the URL, the form and the summary
     const from = new URL(page.url()).searchParams.get('from');
     expect(from).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
-    expect(Math.round((Date.now() - Date.parse(from!)) / DAY)).toBe(7);
+    expect(Math.round((Date.now() - Date.parse(from!)) / DAY_MS)).toBe(7);
     expect(await page.inputValue('#f-from')).toBe(from);
     expect(await page.inputValue('#f-to')).toBe('');
     expect(await page.inputValue('#f-period')).toBe('7d');
@@ -248,7 +224,7 @@ describe('auditor console in a browser', () => {
     await page.click('#search');
     await rendered(page, before);
     const wider = new URL(page.url()).searchParams.get('from');
-    expect(Math.round((Date.now() - Date.parse(wider!)) / DAY)).toBe(30);
+    expect(Math.round((Date.now() - Date.parse(wider!)) / DAY_MS)).toBe(30);
     expect(await page.inputValue('#f-from')).toBe(wider);
     expect((await rowIds(page)).sort()).toEqual([...recent, archived.requestId].sort());
     const old = await page.$eval(`#results-body tr[data-request-row="${archived.requestId}"]`, (tr) => [
@@ -256,7 +232,7 @@ describe('auditor console in a browser', () => {
       tr.children[2]?.textContent,
     ]);
     expect(old).toEqual([expect.stringMatching(/^\d{4}-/), 'u-archived']);
-    expect(Math.round((Date.now() - Date.parse(old[0]!)) / DAY)).toBe(10);
+    expect(Math.round((Date.now() - Date.parse(old[0]!)) / DAY_MS)).toBe(10);
 
     // all time only when asked for, and the link says so
     before = await renderSeq(page);

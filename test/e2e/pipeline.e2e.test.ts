@@ -11,12 +11,10 @@ import {
   type AuditTimeline,
   baseTopic,
   Credentials,
+  daysFromNow,
   Pipeline,
   PIPELINE_TOPICS,
 } from './support/pipeline.harness';
-
-const DAY = 86_400_000;
-const iso = (offsetDays: number): string => new Date(Date.now() + offsetDays * DAY).toISOString();
 
 // Addresses from the bundled data (docs/geolocation.md), each checked against the service's own answer below.
 const IP = {
@@ -71,14 +69,11 @@ describe('pipeline end to end', () => {
   let decided: Collector<AccessDecidedV1>;
   let deadLetters: Collector<DeadLetterV1>;
 
-  const put = async (path: string, body: unknown): Promise<void> => {
-    const res = await pipeline.admin('PUT', path, body);
-    if (res.status !== 200) throw new Error(`PUT ${path} → ${res.status} ${await res.text()}`);
-  };
+  const put = (path: string, body: unknown): Promise<void> => pipeline.adminPut(path, body);
   const approval = (over: Record<string, unknown> = {}) => ({
     approvalId: `ap-${randomUUID()}`,
-    approvedAt: iso(-30),
-    expiresAt: iso(300),
+    approvedAt: daysFromNow(-30),
+    expiresAt: daysFromNow(300),
     revoked: false,
     ...over,
   });
@@ -94,7 +89,7 @@ describe('pipeline end to end', () => {
     await put('/v1/admin/organizations/org-expired', {
       legalName: 'Lapsed Labs Inc',
       countryOfIncorporation: 'US',
-      approval: approval({ approvedAt: iso(-400), expiresAt: iso(-1) }),
+      approval: approval({ approvedAt: daysFromNow(-400), expiresAt: daysFromNow(-1) }),
       egressRanges: [],
       reason: 'e2e: approval expired yesterday',
     });
@@ -133,8 +128,8 @@ describe('pipeline end to end', () => {
         level,
         organizationId,
         residenceCountry: 'US',
-        verifiedAt: iso(-1),
-        expiresAt: iso(300),
+        verifiedAt: daysFromNow(-1),
+        expiresAt: daysFromNow(300),
         reason: 'e2e seed',
       });
     }

@@ -10,6 +10,10 @@ import {
   uniqueTopicPrefix,
 } from '@clearance/testing';
 
+export const DAY_MS = 86_400_000;
+/** An ISO time `days` from now (negative: in the past). */
+export const daysFromNow = (days: number): string => new Date(Date.now() + days * DAY_MS).toISOString();
+
 export const STAGES: readonly StageName[] = ['audit', 'geolocation', 'verification', 'decision', 'ingest'];
 
 /** Every topic of the pipeline: created up front so collectors can subscribe before a service produced. */
@@ -164,6 +168,36 @@ export class Pipeline {
         'content-type': 'application/json',
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** PUT to the verification admin API; anything but 200 fails the caller. */
+  async adminPut(path: string, body: unknown): Promise<void> {
+    const res = await this.admin('PUT', path, body);
+    if (res.status !== 200) throw new Error(`PUT ${path} → ${res.status} ${await res.text()}`);
+  }
+
+  /** Registers the approved domestic organisation `org-approved` and its entity-approved user `u-approved`. */
+  async seedApprovedEntity(reason: string): Promise<void> {
+    await this.adminPut('/v1/admin/organizations/org-approved', {
+      legalName: 'Domestic Frontier Labs Inc',
+      countryOfIncorporation: 'US',
+      approval: {
+        approvalId: `ap-${randomUUID()}`,
+        approvedAt: daysFromNow(-30),
+        expiresAt: daysFromNow(300),
+        revoked: false,
+      },
+      egressRanges: [],
+      reason: `${reason}: approved domestic entity`,
+    });
+    await this.adminPut('/v1/admin/users/u-approved', {
+      level: 'entity-approved',
+      organizationId: 'org-approved',
+      residenceCountry: 'US',
+      verifiedAt: daysFromNow(-1),
+      expiresAt: daysFromNow(300),
+      reason: `${reason} seed`,
     });
   }
 
