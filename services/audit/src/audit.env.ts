@@ -16,17 +16,10 @@ export class AuditEnv extends MongoEnv {
 
   /**
    * The store writes best in large batches, and an audit record may be a moment behind its decision: a fetch
-   * waits at the broker up to 100 ms for 64 KiB (the stages answer at once: 1 byte, 200 ms).
+   * waits at the broker up to 100 ms for 64 KiB (the stages answer at once: 1 byte, 200 ms). Only the defaults
+   * differ: the base class's validation and conversion apply.
    */
-  @Transform(({ value }) => Number(value))
-  @IsInt()
-  @Min(1)
-  @Max(16777216)
   override KAFKA_FETCH_MIN_BYTES = 65536;
-  @Transform(({ value }) => Number(value))
-  @IsInt()
-  @Min(1)
-  @Max(10000)
   override KAFKA_FETCH_MAX_WAIT_MS = 100;
 
   /** Auditor credentials, `name:sha256hex` pairs separated by commas (the SHA-256 of each bearer token). */
