@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { ROOT } from './bench.support';
 
 /** The workspaces the services run from (libs/testing is a development dependency only). */
@@ -33,11 +33,12 @@ function link(target: string, at: string): void {
 
 /**
  * The production JavaScript, laid out as deploy/Dockerfile lays out its image, in `dist/`: `npm run build` (tsc
- * → dist/<workspace>/src/*.js), each workspace's package.json with `main` pointing at the compiled entry, the data
- * directories linked in, and `dist/node_modules/@clearance/*` linking to the compiled workspaces so that node
- * resolves `@clearance/kafka` to dist/ before it reaches the repository's node_modules (whose links point at the
- * TypeScript). Everything else resolves from the repository's node_modules, as the image's production
- * dependencies would. Returns the root to start `services/<name>/src/main.js` from.
+ * → dist/<workspace>/src/*.js), the data directories linked in, and `dist/node_modules/@clearance/<lib>` linking
+ * to the compiled `src/` (node then loads its index.js) so that node resolves `@clearance/kafka` to dist/ before
+ * it reaches the repository's node_modules, whose links point at the TypeScript. No package.json is written into
+ * dist/: jest would see a second package of each name. Everything else resolves from the repository's
+ * node_modules, as the image's production dependencies would. Returns the root to start
+ * `services/<name>/src/main.js` from.
  */
 export function buildCompiled(): string {
   const dist = join(ROOT, 'dist');
@@ -51,11 +52,11 @@ export function buildCompiled(): string {
       name: string;
       main: string;
     };
-    const compiled = { ...pkg, main: pkg.main.replace(/\.ts$/, '.js') };
-    if (!existsSync(join(dist, ws, compiled.main)))
-      throw new Error(`npm run build wrote no ${join('dist', ws, compiled.main)}`);
-    writeFileSync(join(dist, ws, 'package.json'), `${JSON.stringify(compiled, null, 2)}\n`);
-    link(join(dist, ws), join(dist, 'node_modules', pkg.name));
+    const entry = join(dist, ws, pkg.main.replace(/\.ts$/, '.js'));
+    if (basename(entry) !== 'index.js' && !ws.startsWith('services/'))
+      throw new Error(`${ws}: a lib's entry is expected at src/index.ts, not ${pkg.main}`);
+    if (!existsSync(entry)) throw new Error(`npm run build wrote no ${relative(ROOT, entry)}`);
+    link(dirname(entry), join(dist, 'node_modules', pkg.name));
   }
   for (const data of DATA) link(join(ROOT, data), join(dist, data));
   process.stdout.write(`compiled build in dist/ (${Date.now() - started} ms)\n`);
