@@ -3,6 +3,8 @@
  * and the production way (the compiled JavaScript of `npm run build`, as the image runs it), one service at a
  * time on the test broker and database: RSS when ready, its maximum while starting, and V8's heap then.
  *   node -r @swc-node/register bench/rss.bench.ts [--services=verification,audit] [--runtimes=swc,compiled]
+ *     [--db=<database>]        an existing database (e.g. the registry pipeline.bench.ts seeded) instead of a new one
+ *     [--node-args=a,b]        node options for the services (e.g. --max-semi-space-size=2)
  */
 import { randomUUID } from 'node:crypto';
 import type { StageName } from '@clearance/contracts';
@@ -14,6 +16,8 @@ const arg = (name: string, fallback: string) =>
   new RegExp(`--${name}=([^\\s]+)`).exec(process.argv.join(' '))?.[1] ?? fallback;
 const SERVICES = arg('services', 'ingest,geolocation,verification,decision,audit').split(',') as StageName[];
 const RUNTIMES = arg('runtimes', 'swc,compiled').split(',');
+const DB = arg('db', '');
+const NODE_ARGS = arg('node-args', '').split(',').filter(Boolean);
 
 /** V8's own heap figures, from the service's /metrics (prom-client's default collectors). */
 async function heapMiB(baseUrl: string): Promise<{ heapUsed: number; external: number } | null> {
@@ -39,11 +43,12 @@ async function main(): Promise<void> {
       const svc = await spawnService(name, {
         env: {
           KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('bench-rss'),
-          MONGODB_URI: mongoUri.replace(/\/[^/]*$/, `/bench_rss_${randomUUID().slice(0, 8)}`),
+          MONGODB_URI: mongoUri.replace(/\/[^/]*$/, `/${DB || `bench_rss_${randomUUID().slice(0, 8)}`}`),
           INGEST_API_KEYS: `bench:${'0'.repeat(64)}`,
           AUDITOR_TOKENS: `bench:${'0'.repeat(64)}`,
         },
         ...(runtime === 'compiled' ? { compiledRoot } : {}),
+        nodeArgs: NODE_ARGS,
       });
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(svc.child.pid!) || 0)), 100);
@@ -58,6 +63,8 @@ async function main(): Promise<void> {
         readyMs,
         rssReadyMiB: rssMiB(svc.child.pid!),
         rssPeakWhileStartingMiB: peak,
+        nodeArgs: NODE_ARGS,
+        ...(DB ? { database: DB } : {}),
         heap: await heapMiB(svc.baseUrl),
         loadAverage1m: load,
       };
