@@ -14,6 +14,8 @@
  *   --raw-messages=20000      backlog of the raw kafkajs hop measured after the services stopped
  *   --registered=100000       users and as many organisations in the verification registry before the start
  *   --registry-cache=off      verification reads the registry per request (REGISTRY_CACHE_REFRESH_MS=0)
+ *   --runtime=swc             the services' TypeScript through @swc-node/register (development) instead of the
+ *                             compiled JavaScript the production image runs (default `compiled`: npm run build)
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -40,6 +42,7 @@ import {
   summarize,
   writeResult,
 } from './bench.support';
+import { buildCompiled } from './compiled.support';
 import { measure, rawStage } from './hop.support';
 
 interface AutocannonResult {
@@ -66,6 +69,8 @@ const EXACTLY_ONCE = process.argv.includes('--exactly-once');
 const PROFILE = process.argv.includes('--profile');
 const REGISTERED = Number(arg('registered', '100000'));
 const REGISTRY_CACHE = arg('registry-cache', 'on') !== 'off';
+const RUNTIME = arg('runtime', 'compiled');
+if (RUNTIME !== 'compiled' && RUNTIME !== 'swc') throw new Error(`--runtime=${RUNTIME}: compiled or swc`);
 
 const API_KEY = 'bench-ingest-key';
 const AUDITOR_TOKEN = 'bench-auditor-token';
@@ -241,6 +246,7 @@ async function seedRegistry(uri: string, n: number): Promise<void> {
 
 async function main(): Promise<void> {
   const { brokers, mongoUri } = ensureInfra();
+  const compiledRoot = RUNTIME === 'compiled' ? buildCompiled() : undefined;
   const kafka = new TestKafka(brokers);
   const prefix = uniqueTopicPrefix('bench-pipeline');
   const db = `bench_${randomUUID().slice(0, 8)}`;
@@ -277,6 +283,7 @@ async function main(): Promise<void> {
           ...(PROFILE ? { CLEARANCE_CPU_PROFILE: join(profileDir, `${name}.cpuprofile`) } : {}),
         },
         nodeArgs: PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : [],
+        compiledRoot,
       }),
     );
   }
@@ -382,6 +389,7 @@ async function main(): Promise<void> {
     options: {
       registered: REGISTERED,
       registryCache: REGISTRY_CACHE,
+      runtime: RUNTIME,
       rates: RATES,
       seconds: SECONDS,
       saturationSeconds: SATURATION_SECONDS,

@@ -27,11 +27,13 @@ function fakeRepository(users: Stored<UserRecord>[], organizations: Stored<Organ
   let gate: Promise<void> = Promise.resolve();
   const repository = {
     onChange: (l: (c: SubjectChange) => void) => (emit = l),
-    allUsers: async () => {
+    eachUser: async (visit: (u: Stored<UserRecord>) => void) => {
       await gate;
-      return users;
+      users.forEach((u) => visit(u));
     },
-    allOrganizations: async () => organizations,
+    eachOrganization: async (visit: (o: Stored<OrganizationRecord>) => void) => {
+      organizations.forEach((o) => visit(o));
+    },
   } as unknown as SubjectRepository;
   return {
     repository,
@@ -85,6 +87,22 @@ describe(RegistryCache.name, () => {
     // the re-read returned the user's version 1 (its read began before the write): the newer own write survives
     expect(sut.lookup('u-1', 'o-1').user?.version).toBe(2);
     expect(sut.lookup('u-1', 'o-1').organization?.version).toBe(2);
+  });
+
+  it('keeps the cached object of a record a re-read finds unchanged, and takes changed and removed ones from the re-read', async () => {
+    const users = [user('u-1', 1), user('u-2', 1), user('u-3', 1)];
+    const fake = fakeRepository(users, []);
+    const sut = new RegistryCache(fake.repository, env());
+    await sut.refresh();
+    const cachedU1 = sut.lookup('u-1', undefined).user;
+
+    // u-1 read again as an equal copy; u-2 edited in the database without a version bump; u-3 deleted
+    users.splice(0, 3, user('u-1', 1), { ...user('u-2', 1), record: { userId: 'u-2', level: 'none' } });
+    await sut.refresh();
+
+    expect(sut.lookup('u-1', undefined).user).toBe(cachedU1);
+    expect(sut.lookup('u-2', undefined).user?.record.level).toBe('none');
+    expect(sut.lookup('u-3', undefined).user).toBeNull();
   });
 
   it('fails closed when no full read succeeded for longer than the maximum age', async () => {

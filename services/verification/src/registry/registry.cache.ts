@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   Inject,
   Injectable,
@@ -100,14 +101,21 @@ export class RegistryCache implements OnApplicationBootstrap, OnApplicationShutd
     const startedAt = Date.now();
     this.writesDuringRead = [];
     try {
-      const [users, organizations] = await Promise.all([
-        this.repository.allUsers(),
-        this.repository.allOrganizations(),
+      // An unchanged record keeps the object already cached, so the re-read's copy is garbage at once: a re-read
+      // holds one snapshot and a map of keys, not two snapshots (docs/performance.md, "Verification memory").
+      const old = this.snapshot;
+      const next: Snapshot = { users: new Map(), organizations: new Map() };
+      await Promise.all([
+        this.repository.eachUser((u) =>
+          next.users.set(u.record.userId, unchanged(old?.users.get(u.record.userId), u)),
+        ),
+        this.repository.eachOrganization((o) =>
+          next.organizations.set(
+            o.record.organizationId,
+            unchanged(old?.organizations.get(o.record.organizationId), o),
+          ),
+        ),
       ]);
-      const next: Snapshot = {
-        users: new Map(users.map((u) => [u.record.userId, u])),
-        organizations: new Map(organizations.map((o) => [o.record.organizationId, o])),
-      };
       for (const change of this.writesDuringRead) put(next, change);
       this.snapshot = next;
       this.readAt = startedAt;
@@ -128,6 +136,13 @@ export class RegistryCache implements OnApplicationBootstrap, OnApplicationShutd
     this.writesDuringRead?.push(change);
     if (this.snapshot) put(this.snapshot, change);
   }
+}
+
+/** The cached object when the re-read one is the same record (same version, time and content), else the re-read one. */
+function unchanged<T>(cached: Stored<T> | undefined, read: Stored<T>): Stored<T> {
+  return cached !== undefined && cached.version === read.version && isDeepStrictEqual(cached, read)
+    ? cached
+    : read;
 }
 
 /** Newest version wins: a re-read that returns an older record than an own write keeps the write. */

@@ -2,7 +2,9 @@ const DOS_EOF = String.fromCharCode(0x1a);
 
 /**
  * RFC 4180 CSV parser: quoted fields with embedded commas, line breaks and doubled quotes; CRLF or LF rows.
- * Small on purpose (no CSV library is installed); the OFAC and trade.gov files are a few MB at most.
+ * Small on purpose (no CSV library is installed); the OFAC and trade.gov files are a few MB at most. A field is
+ * sliced out of the text in runs, not built a character at a time: one string per character made the 5 MB of the
+ * shipped lists ~120 MiB of heap while they were parsed (docs/performance.md, "Verification memory").
  */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -10,43 +12,47 @@ export function parseCsv(text: string): string[][] {
   let field = '';
   let quoted = false;
   let fieldStarted = false;
+  // start of the characters of the current field not yet copied into `field`
+  let run = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const ch = text.charCodeAt(i);
     if (quoted) {
       if (ch === 0x22) {
+        field += text.slice(run, i);
         if (text.charCodeAt(i + 1) === 0x22) {
           field += '"';
           i++;
         } else {
           quoted = false;
         }
-      } else {
-        field += text[i];
+        run = i + 1;
       }
       continue;
     }
     if (ch === 0x22 && !fieldStarted) {
       quoted = true;
       fieldStarted = true;
+      run = i + 1;
     } else if (ch === 0x2c) {
-      row.push(field);
+      row.push(field + text.slice(run, i));
       field = '';
       fieldStarted = false;
+      run = i + 1;
     } else if (ch === 0x0a || ch === 0x0d) {
+      row.push(field + text.slice(run, i));
       if (ch === 0x0d && text.charCodeAt(i + 1) === 0x0a) i++;
-      row.push(field);
       rows.push(row);
       row = [];
       field = '';
       fieldStarted = false;
+      run = i + 1;
     } else {
-      field += text[i];
       fieldStarted = true;
     }
   }
   if (fieldStarted || row.length > 0) {
-    row.push(field);
+    row.push(field + text.slice(run, n));
     rows.push(row);
   }
   // OFAC files end with a DOS end-of-file byte (0x1A) on its own line; blank lines carry no record either.
