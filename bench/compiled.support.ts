@@ -21,8 +21,8 @@ const DATA = [
   'libs/policy/data',
   'services/geolocation/data',
   'services/verification/data',
-  'services/audit/src/console/web/index.html',
-  'services/audit/src/console/web/console.css',
+  // the console's page, style sheet and the TypeScript esbuild bundles at the first request
+  'services/audit/src/console/web',
 ];
 
 function link(target: string, at: string): void {
