@@ -60,4 +60,20 @@ describe(DecisionBoard.name, () => {
     sut.record(aRecord());
     expect(sut.lookup('gateway', 'req-1')).toEqual({ status: 'decided', record: aRecord() });
   });
+
+  it('forgets decisions older than the TTL and beyond its size', () => {
+    let now = 1_000;
+    const sut = new DecisionBoard({ maxRecent: 2, recentTtlMs: 1_000, now: () => now });
+    sut.record(aRecord({ requestId: 'a' }));
+    now += 999;
+    expect(sut.lookup('gateway', 'a')).toMatchObject({ status: 'decided' });
+    now += 2;
+    expect(sut.lookup('gateway', 'a')).toBeUndefined();
+
+    sut.record(aRecord({ requestId: 'b' }));
+    sut.record(aRecord({ requestId: 'c' }));
+    sut.record(aRecord({ requestId: 'd' }));
+    expect(sut.lookup('gateway', 'b')).toBeUndefined();
+    expect(sut.lookup('gateway', 'd')).toMatchObject({ status: 'decided' });
+  });
 });

@@ -1,4 +1,4 @@
-import { LruCache } from '../common/lru.cache';
+import { LRUCache } from 'lru-cache';
 import type { DecisionRecord } from './decision.view';
 
 export interface DecisionBoardOptions {
@@ -24,12 +24,18 @@ const keyOf = (client: string, requestId: string): string => `${client}\u0000${r
  */
 export class DecisionBoard {
   private readonly waiters = new Map<string, Set<(record: DecisionRecord) => void>>();
-  private readonly recent: LruCache<string, DecisionRecord>;
-  private readonly accepted: LruCache<string, true>;
+  private readonly recent: LRUCache<string, DecisionRecord>;
+  private readonly accepted: LRUCache<string, true>;
 
   constructor(options: DecisionBoardOptions) {
-    this.recent = new LruCache(options.maxRecent, options.recentTtlMs, options.now);
-    this.accepted = new LruCache(options.maxRecent, options.recentTtlMs, options.now);
+    const cacheOptions = {
+      max: options.maxRecent,
+      ttl: options.recentTtlMs,
+      // a test clock is read on every access: lru-cache otherwise caches the time for 1 ms
+      ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
+    };
+    this.recent = new LRUCache(cacheOptions);
+    this.accepted = new LRUCache(cacheOptions);
   }
 
   /** Number of callers waiting right now. */
