@@ -18,12 +18,15 @@ import { Readable } from 'node:stream';
 import { Topics, type AccessDecidedV1, type TopicName } from '@clearance/contracts';
 import { exportChunks } from '../services/audit/src/api/export.writer';
 import { buildRequestFilter } from '../services/audit/src/api/request-filter.builder';
-import type { AuditEventRecord } from '../services/audit/src/store/audit-event.schema';
-import { planChainBatch } from '../services/audit/src/store/chain-batch.planner';
-import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/hash-chain';
+import type { AuditEventRecord } from '../services/audit/src/store/events/audit-event.schema';
+import { planChainBatch } from '../services/audit/src/store/chain/chain-batch.planner';
+import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/chain/hash-chain';
 import { prepare, type StoreMessage, toRecord } from '../services/audit/src/store/audit.store';
-import { buckets, recordOfDecision } from '../services/audit/src/store/request.projection';
-import { RequestRecordSchema, type RequestRecord } from '../services/audit/src/store/request-record.schema';
+import { buckets, recordOfDecision } from '../services/audit/src/store/projection/request.projection';
+import {
+  RequestRecordSchema,
+  type RequestRecord,
+} from '../services/audit/src/store/projection/request-record.schema';
 import { aRequestChain } from '../services/audit/test/audit-event.factory';
 import { openStoreHarness } from '../services/audit/test/audit-store.harness';
 import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';

@@ -1,9 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { Topics } from '@clearance/contracts';
-import { AuditEventRepository } from '../store/audit-event.repository';
-import { IntegrityChecker, type IntegrityReport } from '../store/integrity.checker';
-import { RequestRecordRepository } from '../store/request-record.repository';
-import type { RequestRecord } from '../store/request-record.schema';
+import { AuditEventRepository } from '../store/events/audit-event.repository';
+import { IntegrityChecker, type IntegrityReport } from '../store/chain/integrity.checker';
+import { RequestRecordRepository } from '../store/projection/request-record.repository';
+import type { RequestRecord } from '../store/projection/request-record.schema';
 import { buildRequestFilter, decodeCursor, encodeCursor } from './request-filter.builder';
 import { type StatsReport, statsReportOf } from './stats.report';
 import type {

@@ -6,15 +6,15 @@ import {
   type AccessDecidedV1,
   type TopicName,
 } from '@clearance/contracts';
-import { AuditEventRepository, StoreWriteError } from './audit-event.repository';
-import type { AuditEventRecord } from './audit-event.schema';
-import { planChainBatch, type ChainBatchPlan } from './chain-batch.planner';
-import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from './hash-chain';
-import { QuarantineRepository } from './quarantine.repository';
-import type { QuarantineRecord } from './quarantine.schema';
-import { RequestRecordRepository } from './request-record.repository';
-import type { RequestRecord } from './request-record.schema';
-import { recordOfDecision } from './request.projection';
+import { AuditEventRepository, StoreWriteError } from './events/audit-event.repository';
+import type { AuditEventRecord } from './events/audit-event.schema';
+import { planChainBatch, type ChainBatchPlan } from './chain/chain-batch.planner';
+import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from './chain/hash-chain';
+import { QuarantineRepository } from './events/quarantine.repository';
+import type { QuarantineRecord } from './events/quarantine.schema';
+import { RequestRecordRepository } from './projection/request-record.repository';
+import type { RequestRecord } from './projection/request-record.schema';
+import { recordOfDecision } from './projection/request.projection';
 
 /** A consumed message as the transport hands it over. */
 export interface StoreMessage {
