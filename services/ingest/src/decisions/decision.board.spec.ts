@@ -76,4 +76,18 @@ describe(DecisionBoard.name, () => {
     expect(sut.lookup('gateway', 'b')).toBeUndefined();
     expect(sut.lookup('gateway', 'd')).toMatchObject({ status: 'decided' });
   });
+
+  it('wants the decisions of requests it accepted or someone waits for, and no others', async () => {
+    const sut = newBoard();
+    expect(sut.wants('req-1')).toBe(false);
+    const waiting = sut.wait('gateway', 'req-1', 10_000);
+    expect(sut.wants('req-1')).toBe(true);
+    waiting.cancel();
+    await waiting.decision;
+    expect(sut.wants('req-1')).toBe(false);
+
+    sut.markAccepted('gateway', 'req-2');
+    expect(sut.wants('req-2')).toBe(true);
+    expect(sut.wants('req-3')).toBe(false);
+  });
 });
