@@ -17,6 +17,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@clearance/(contracts|kafka|platform|policy|testing)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@clearance/policy/testing$': '<rootDir>/libs/policy/src/testing/index.ts',
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],

@@ -16,17 +16,24 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Topics, type AccessDecidedV1, type TopicName } from '@clearance/contracts';
+import type { ConsumedMessage } from '@clearance/kafka';
 import { exportChunks } from '../services/audit/src/api/export.writer';
 import { buildRequestFilter } from '../services/audit/src/api/request-filter.builder';
-import type { AuditEventRecord } from '../services/audit/src/store/audit-event.schema';
-import { planChainBatch } from '../services/audit/src/store/chain-batch.planner';
-import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/hash-chain';
-import { prepare, type StoreMessage, toRecord } from '../services/audit/src/store/audit.store';
-import { buckets, recordOfDecision } from '../services/audit/src/store/request.projection';
-import { RequestRecordSchema, type RequestRecord } from '../services/audit/src/store/request-record.schema';
+import type { AuditEventRecord } from '../services/audit/src/store/events/audit-event.schema';
+import { planChainBatch } from '../services/audit/src/store/chain/chain-batch.planner';
+import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/chain/hash-chain';
+import { prepare, toRecord } from '../services/audit/src/store/audit.store';
+import { buckets, recordOfDecision } from '../services/audit/src/store/projection/request.projection';
+import {
+  RequestRecordSchema,
+  type RequestRecord,
+} from '../services/audit/src/store/projection/request-record.schema';
 import { aRequestChain } from '../services/audit/test/audit-event.factory';
 import { openStoreHarness } from '../services/audit/test/audit-store.harness';
 import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';
+
+/** The parts of a consumed message the audit store reads. */
+type StoredInput = Pick<ConsumedMessage<unknown>, 'raw' | 'offset' | 'headers'>;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,8 +57,8 @@ const REASONS = [
 ];
 
 /** Messages per topic, one partition, offsets 0..n-1: what the consumer would hand the store. */
-function messages(requests: number): Map<TopicName, StoreMessage[]> {
-  const out = new Map<TopicName, StoreMessage[]>(TOPICS.map((t) => [t, []]));
+function messages(requests: number): Map<TopicName, StoredInput[]> {
+  const out = new Map<TopicName, StoredInput[]>(TOPICS.map((t) => [t, []]));
   for (let i = 0; i < requests; i++) {
     const c = aRequestChain({
       userId: `user-${i % 997}`,
@@ -68,7 +75,7 @@ function messages(requests: number): Map<TopicName, StoreMessage[]> {
 }
 
 /** The documents the store writes for these messages (same hashes), for the raw-driver baseline. */
-function eventDocuments(byTopic: Map<TopicName, StoreMessage[]>): AuditEventRecord[] {
+function eventDocuments(byTopic: Map<TopicName, StoredInput[]>): AuditEventRecord[] {
   const chain = new HashChain();
   const docs: AuditEventRecord[] = [];
   const now = new Date();

@@ -9,12 +9,8 @@
 import 'reflect-metadata';
 import { Topics, type AccessVerifiedV1, type TopicName } from '@clearance/contracts';
 import { encodeEvent } from '@clearance/kafka';
-import {
-  anEnrichedEvent,
-  DEFAULT_POLICY_PATH,
-  ENRICHED_EVENT_DECIDE_AT,
-  loadPolicyFile,
-} from '@clearance/policy';
+import { DEFAULT_POLICY_PATH, loadPolicyFile } from '@clearance/policy';
+import { anEnrichedEvent, ENRICHED_EVENT_DECIDE_AT } from '@clearance/policy/testing';
 import { aRequestedEvent, spawnService, TestKafka, uniqueTopicPrefix } from '@clearance/testing';
 import type { Message } from 'kafkajs';
 import { ensureInfra } from './bench.support';

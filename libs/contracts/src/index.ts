@@ -15,4 +15,5 @@ export * from './events/access-events';
 export * from './events/dead-letter';
 export * from './events/subject-verification';
 export * from './envelope.helpers';
+export * from './auditor-api';
 export * from './asyncapi';

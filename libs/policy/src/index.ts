@@ -16,8 +16,3 @@ export {
   stageLatency,
   NO_POLICY,
 } from './decision.builders';
-export {
-  anEnrichedEvent,
-  ENRICHED_EVENT_DECIDE_AT,
-  type EnrichedEventOverrides,
-} from './testing/enriched-event.factory';

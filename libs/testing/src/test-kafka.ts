@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type TopicEventMap, type TopicName } from '@clearance/contracts';
-import { createTopicsAndWait, decodeHeaders, encodeEvent, splitByBytes } from '@clearance/kafka';
+import {
+  createTopicsAndWait,
+  decodeHeaders,
+  encodeEvent,
+  splitByBytes,
+  type ConsumedMessage,
+} from '@clearance/kafka';
 import { type Consumer, Kafka, logLevel, type Message, Partitioners, type Producer } from 'kafkajs';
 import { pollUntil } from './poll';
 
@@ -9,14 +15,12 @@ export function uniqueTopicPrefix(label = 't'): string {
   return `test-${label}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}.`;
 }
 
-export interface CollectedMessage<E = unknown> {
+/** A message a test read from a topic: a `ConsumedMessage` (libs/kafka) and where it was read. */
+export interface CollectedMessage<E = unknown> extends ConsumedMessage<E> {
   topic: string;
   partition: number;
-  offset: string;
   key: string | null;
-  headers: Record<string, string>;
-  raw: string;
-  /** The parsed JSON value (undefined when it is not JSON). */
+  /** The parsed JSON value, not validated (undefined when it is not JSON). */
   event: E;
 }
 
@@ -204,6 +208,7 @@ export class TestKafka {
               headers: decodeHeaders(message.headers),
               raw,
               event: event as E,
+              timestamp: message.timestamp,
             });
           },
         });

@@ -11,19 +11,23 @@ import { AuditorTokens, parseAuditorTokens } from './api/auditor.tokens';
 import { AuditEnv } from './audit.env';
 import { ConsoleModule } from './console/console.module';
 import { AuditHandler } from './consumer/audit.handler';
-import { AUDIT_EVENT_MODEL, AuditEventRepository, CHAIN_HEAD_MODEL } from './store/audit-event.repository';
-import { AuditEventSchema } from './store/audit-event.schema';
+import {
+  AUDIT_EVENT_MODEL,
+  AuditEventRepository,
+  CHAIN_HEAD_MODEL,
+} from './store/events/audit-event.repository';
+import { AuditEventSchema } from './store/events/audit-event.schema';
 import { AuditStoreIndexes } from './store/audit-store.readiness';
 import { AuditStore, HASH_CHAIN } from './store/audit.store';
 import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from './store/auditor-query.repository';
 import { AuditorQuerySchema } from './store/auditor-query.schema';
-import { ChainHeadSchema } from './store/chain-head.schema';
-import { HashChain } from './store/hash-chain';
-import { IntegrityChecker } from './store/integrity.checker';
-import { QUARANTINE_MODEL, QuarantineRepository } from './store/quarantine.repository';
-import { QuarantineSchema } from './store/quarantine.schema';
-import { REQUEST_RECORD_MODEL, RequestRecordRepository } from './store/request-record.repository';
-import { RequestRecordSchema } from './store/request-record.schema';
+import { ChainHeadSchema } from './store/chain/chain-head.schema';
+import { HashChain } from './store/chain/hash-chain';
+import { IntegrityChecker } from './store/chain/integrity.checker';
+import { QUARANTINE_MODEL, QuarantineRepository } from './store/events/quarantine.repository';
+import { QuarantineSchema } from './store/events/quarantine.schema';
+import { REQUEST_RECORD_MODEL, RequestRecordRepository } from './store/projection/request-record.repository';
+import { RequestRecordSchema } from './store/projection/request-record.schema';
 
 function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
   const file = config.get('AUDITOR_TOKENS_FILE', { infer: true });

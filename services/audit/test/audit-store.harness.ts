@@ -4,16 +4,19 @@ import {
   AUDIT_EVENT_MODEL,
   AuditEventRepository,
   CHAIN_HEAD_MODEL,
-} from '../src/store/audit-event.repository';
-import { AuditEventSchema } from '../src/store/audit-event.schema';
+} from '../src/store/events/audit-event.repository';
+import { AuditEventSchema } from '../src/store/events/audit-event.schema';
 import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from '../src/store/auditor-query.repository';
 import { AuditorQuerySchema } from '../src/store/auditor-query.schema';
 import { AuditStore } from '../src/store/audit.store';
-import { ChainHeadSchema } from '../src/store/chain-head.schema';
-import { QUARANTINE_MODEL, QuarantineRepository } from '../src/store/quarantine.repository';
-import { QuarantineSchema } from '../src/store/quarantine.schema';
-import { REQUEST_RECORD_MODEL, RequestRecordRepository } from '../src/store/request-record.repository';
-import { RequestRecordSchema } from '../src/store/request-record.schema';
+import { ChainHeadSchema } from '../src/store/chain/chain-head.schema';
+import { QUARANTINE_MODEL, QuarantineRepository } from '../src/store/events/quarantine.repository';
+import { QuarantineSchema } from '../src/store/events/quarantine.schema';
+import {
+  REQUEST_RECORD_MODEL,
+  RequestRecordRepository,
+} from '../src/store/projection/request-record.repository';
+import { RequestRecordSchema } from '../src/store/projection/request-record.schema';
 
 /** The store's repositories over a fresh database of the real server (FerretDB locally, MongoDB in production). */
 export interface StoreHarness {

@@ -1,5 +1,5 @@
 import { Topics } from '@clearance/contracts';
-import { IntegrityChecker } from '../src/store/integrity.checker';
+import { IntegrityChecker } from '../src/store/chain/integrity.checker';
 import { aRequestChain } from './audit-event.factory';
 import { openStoreHarness, type StoreHarness } from './audit-store.harness';
 

@@ -2,12 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deterministicEventId, validateEvent, Topics } from '@clearance/contracts';
-import {
-  anEnrichedEvent,
-  BUILTIN_COUNTRY_GROUPS_PATH,
-  DEFAULT_POLICY_PATH,
-  ENRICHED_EVENT_DECIDE_AT,
-} from '@clearance/policy';
+import { BUILTIN_COUNTRY_GROUPS_PATH, DEFAULT_POLICY_PATH } from '@clearance/policy';
+import { anEnrichedEvent, ENRICHED_EVENT_DECIDE_AT } from '@clearance/policy/testing';
 import { Decider } from './decider';
 import type { DecisionEnv } from './decision.env';
 import { PolicyStore } from './policy/policy.store';

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleAll,
+  handleWhenResult,
+  noJitterGenerator,
+  retry,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { deriveEnvelope, type AccessGeolocatedV1, type AccessVerifiedV1 } from '@clearance/contracts';
 import { ENV } from '@clearance/platform';
 import { RegistryCache } from './registry/registry.cache';
@@ -19,22 +29,30 @@ export function defaultCountriesOfConcern(): string[] {
   );
 }
 
-/** Reads the registry for one subject, retrying with backoff until `timeoutMs`; then `unavailable`. */
+const backoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000, generator: noJitterGenerator });
+const retryUntilAborted = retry(handleAll, { maxAttempts: Number.MAX_SAFE_INTEGER, backoff });
+
+/**
+ * Reads the registry for one subject, retrying with backoff (100 ms → 1 s) until `timeoutMs` has passed; then
+ * `unavailable`. `timeoutMs` 0 tries once.
+ */
 export async function readWithDeadline(
   read: () => Promise<Exclude<RegistryRead, { status: 'unavailable' }>>,
   timeoutMs: number,
   onError: (err: unknown, attempt: number) => void,
 ): Promise<RegistryRead> {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      onError(err, attempt);
-      const wait = Math.min(100 * 2 ** (attempt - 1), 1000);
-      if (Date.now() + wait >= deadline) return { status: 'unavailable' };
-      await delay(wait);
-    }
+  const policy = timeoutMs > 0 ? retryUntilAborted : retry(handleAll, { maxAttempts: 0 });
+  try {
+    return await policy.execute(async ({ attempt }) => {
+      try {
+        return await read();
+      } catch (err) {
+        onError(err, attempt + 1);
+        throw err;
+      }
+    }, AbortSignal.timeout(timeoutMs));
+  } catch {
+    return { status: 'unavailable' };
   }
 }
 
@@ -43,8 +61,11 @@ export async function readWithDeadline(
 export class Verifier {
   private readonly logger = new Logger(Verifier.name);
   private readonly rules: EnrichmentRules;
-  /** After a read gave up, requests try once only until then, so a down registry does not stall every message. */
-  private fastFailUntil = 0;
+  /**
+   * Opens when a read gave up: for REGISTRY_TIMEOUT_MS requests are `unavailable` at once, so a down registry does
+   * not stall every message; then one request tries again.
+   */
+  private readonly breaker: CircuitBreakerPolicy;
 
   constructor(
     private readonly registry: SubjectRepository,
@@ -56,30 +77,45 @@ export class Verifier {
       countriesOfConcern: new Set(env.COUNTRIES_OF_CONCERN?.split(',') ?? defaultCountriesOfConcern()),
       staleAfterMs: env.REGISTRY_STALE_AFTER_DAYS * DAY_MS,
     };
+    this.breaker = circuitBreaker(
+      handleWhenResult((r) => (r as RegistryRead).status === 'unavailable'),
+      { halfOpenAfter: env.REGISTRY_TIMEOUT_MS, breaker: new ConsecutiveBreaker(1) },
+    );
+    this.breaker.onBreak(() => this.logger.warn({ msg: 'registry unavailable: failing fast' }));
+  }
+
+  private async readRegistry(event: AccessGeolocatedV1): Promise<RegistryRead> {
+    const subject = event.request.subject;
+    try {
+      return await this.breaker.execute(() =>
+        readWithDeadline(
+          async () => {
+            // the cache throws while it cannot vouch (not loaded, too old): retried, then `unavailable`
+            if (this.cache?.enabled)
+              return { status: 'ok', ...this.cache.lookup(subject.userId, subject.organizationId) };
+            const user = await this.registry.findUser(subject.userId);
+            const organizationId = user?.record.organizationId ?? subject.organizationId;
+            const organization = organizationId ? await this.registry.findOrganization(organizationId) : null;
+            return { status: 'ok', user, organization };
+          },
+          this.env.REGISTRY_TIMEOUT_MS,
+          (err, attempt) =>
+            this.logger.warn({
+              msg: 'registry read failed',
+              requestId: event.requestId,
+              attempt,
+              err: (err as Error).message,
+            }),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) return { status: 'unavailable' };
+      throw err;
+    }
   }
 
   async verify(event: AccessGeolocatedV1): Promise<AccessVerifiedV1> {
-    const subject = event.request.subject;
-    const read = await readWithDeadline(
-      async () => {
-        // the cache throws while it cannot vouch (not loaded, too old): retried, then `unavailable`
-        if (this.cache?.enabled)
-          return { status: 'ok', ...this.cache.lookup(subject.userId, subject.organizationId) };
-        const user = await this.registry.findUser(subject.userId);
-        const organizationId = user?.record.organizationId ?? subject.organizationId;
-        const organization = organizationId ? await this.registry.findOrganization(organizationId) : null;
-        return { status: 'ok', user, organization };
-      },
-      Date.now() < this.fastFailUntil ? 0 : this.env.REGISTRY_TIMEOUT_MS,
-      (err, attempt) =>
-        this.logger.warn({
-          msg: 'registry read failed',
-          requestId: event.requestId,
-          attempt,
-          err: (err as Error).message,
-        }),
-    );
-    this.fastFailUntil = read.status === 'unavailable' ? Date.now() + this.env.REGISTRY_TIMEOUT_MS : 0;
+    const read = await this.readRegistry(event);
     const now = new Date();
     return {
       ...event,

@@ -25,7 +25,7 @@ import { AuditorGuard } from './auditor.guard';
 import { AuditorQueryInterceptor } from './auditor-query.interceptor';
 import { exportChunks } from './export.writer';
 import { ExportQueryDto, IntegrityQueryDto, RequestPageQueryDto, StatsQueryDto } from './request-filter.dto';
-import type { IntegrityReport } from '../store/integrity.checker';
+import type { IntegrityReport } from '../store/chain/integrity.checker';
 import { IntegrityRunInterceptor } from './integrity-run.interceptor';
 import { REQUEST_ID_SCHEMA, RequestIdPipe } from './request-id.pipe';
 

@@ -1,9 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { Topics } from '@clearance/contracts';
-import { AuditEventRepository } from '../store/audit-event.repository';
-import { IntegrityChecker, type IntegrityReport } from '../store/integrity.checker';
-import { RequestRecordRepository } from '../store/request-record.repository';
-import type { RequestRecord } from '../store/request-record.schema';
+import {
+  Topics,
+  type AccessDecidedV1,
+  type RequestPageV1,
+  type RequestTimelineV1,
+  type TimelineEntryV1,
+} from '@clearance/contracts';
+import { AuditEventRepository } from '../store/events/audit-event.repository';
+import { IntegrityChecker, type IntegrityReport } from '../store/chain/integrity.checker';
+import { RequestRecordRepository } from '../store/projection/request-record.repository';
+import type { RequestRecord } from '../store/projection/request-record.schema';
 import { buildRequestFilter, decodeCursor, encodeCursor } from './request-filter.builder';
 import { type StatsReport, statsReportOf } from './stats.report';
 import type {
@@ -13,32 +19,8 @@ import type {
   StatsBucket,
 } from './request-filter.dto';
 
-export interface RequestPage {
-  items: RequestRecord[];
-  /** Pass as `cursor` for the next (older) page; absent on the last page. */
-  nextCursor?: string;
-}
-
-export interface TimelineEntry {
-  eventId: string;
-  topic: string;
-  eventType: string;
-  producer: string;
-  time: string;
-  storedAt: string;
-  partition: number;
-  offset: string;
-  hash: string;
-  event: unknown;
-}
-
-export interface RequestTimeline {
-  requestId: string;
-  record: RequestRecord | null;
-  events: TimelineEntry[];
-  /** The decision as made: outcome, every reason, the policy (id, version, hash), the rule trace, timings. */
-  explanation: unknown;
-}
+export type RequestPage = RequestPageV1<Date>;
+export type RequestTimeline = RequestTimelineV1<Date>;
 
 export type { StatsReport } from './stats.report';
 
@@ -69,7 +51,7 @@ export class AuditQueryService {
     ]);
     if (!record && events.length === 0)
       throw new NotFoundException(`no request ${requestId} in the audit store`);
-    const entries = events.map((e) => ({
+    const entries = events.map((e): TimelineEntryV1 => ({
       eventId: e._id,
       topic: e.topic,
       eventType: e.eventType,
@@ -81,8 +63,9 @@ export class AuditQueryService {
       hash: e.hash,
       event: JSON.parse(e.raw) as unknown,
     }));
+    // validated against its topic when the audit consumer stored it
     const decided = entries.find((e) => e.topic === Topics.AccessDecided)?.event as
-      { decision?: unknown } | undefined;
+      AccessDecidedV1 | undefined;
     return { requestId, record, events: entries, explanation: decided?.decision ?? null };
   }
 

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../store/request-record.schema';
+import type { RequestRecord } from '../store/projection/request-record.schema';
 
 export const CSV_COLUMNS = [
   'requestId',

@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import mongoose, { type FilterQuery } from 'mongoose';
-import type { RequestRecord } from '../store/request-record.schema';
+import type { RequestRecord } from '../store/projection/request-record.schema';
 import type { RequestFilterDto } from './request-filter.dto';
 
 /** A page position: the (time, requestId) of the last record shown. */

@@ -1,4 +1,4 @@
-import type { CountRow, StatsRow } from '../store/request-record.repository';
+import type { CountRow, StatsRow } from '../store/projection/request-record.repository';
 import type { StatsBucket } from './request-filter.dto';
 
 /** A reason's count among the requests of one outcome. */

@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ReadinessCheck } from '@clearance/platform';
-import { AuditEventRepository } from './audit-event.repository';
+import { AuditEventRepository } from './events/audit-event.repository';
 import { AuditorQueryRepository } from './auditor-query.repository';
-import { QuarantineRepository } from './quarantine.repository';
-import { RequestRecordRepository } from './request-record.repository';
+import { QuarantineRepository } from './events/quarantine.repository';
+import { RequestRecordRepository } from './projection/request-record.repository';
 
 /** Creates the store's indexes at start (autoIndex is off) and is ready only once they all exist. */
 @Injectable()

@@ -6,24 +6,20 @@ import {
   type AccessDecidedV1,
   type TopicName,
 } from '@clearance/contracts';
-import { AuditEventRepository, StoreWriteError } from './audit-event.repository';
-import type { AuditEventRecord } from './audit-event.schema';
-import { planChainBatch, type ChainBatchPlan } from './chain-batch.planner';
-import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from './hash-chain';
-import { QuarantineRepository } from './quarantine.repository';
-import type { QuarantineRecord } from './quarantine.schema';
-import { RequestRecordRepository } from './request-record.repository';
-import type { RequestRecord } from './request-record.schema';
-import { recordOfDecision } from './request.projection';
+import type { ConsumedMessage } from '@clearance/kafka';
+import { AuditEventRepository, StoreWriteError } from './events/audit-event.repository';
+import type { AuditEventRecord } from './events/audit-event.schema';
+import { planChainBatch, type ChainBatchPlan } from './chain/chain-batch.planner';
+import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from './chain/hash-chain';
+import { QuarantineRepository } from './events/quarantine.repository';
+import type { QuarantineRecord } from './events/quarantine.schema';
+import { RequestRecordRepository } from './projection/request-record.repository';
+import type { RequestRecord } from './projection/request-record.schema';
+import { recordOfDecision } from './projection/request.projection';
 
-/** A consumed message as the transport hands it over. */
-export interface StoreMessage {
-  raw: string;
-  offset: string;
-  headers: Record<string, string>;
-  /** The decoded event when the transport parsed it already. */
-  event?: unknown;
-}
+/** What the store reads of a consumed message: `event` when the transport parsed it already, else `raw`. */
+type Consumed = Pick<ConsumedMessage<unknown>, 'raw' | 'offset' | 'headers'> &
+  Partial<Pick<ConsumedMessage<unknown>, 'event'>>;
 
 export interface StoreResult {
   stored: number;
@@ -58,11 +54,7 @@ export class AuditStore {
     @Optional() @Inject(HASH_CHAIN) private readonly hashChain: HashChain = new HashChain(),
   ) {}
 
-  async storeBatch(
-    topic: TopicName,
-    partition: number,
-    messages: readonly StoreMessage[],
-  ): Promise<StoreResult> {
+  async storeBatch(topic: TopicName, partition: number, messages: readonly Consumed[]): Promise<StoreResult> {
     const now = new Date();
     const chain = chainId(topic, partition);
     const prepared: Prepared[] = [];
@@ -201,7 +193,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Turns a message into what the chain covers, or says why it cannot be stored. */
-export function prepare(topic: TopicName, partition: number, m: StoreMessage): Prepared | { reason: string } {
+export function prepare(topic: TopicName, partition: number, m: Consumed): Prepared | { reason: string } {
   if (Buffer.byteLength(m.raw, 'utf8') > MAX_RAW_BYTES)
     return { reason: `value larger than ${MAX_RAW_BYTES} bytes` };
   let event: unknown = m.event;
@@ -241,7 +233,7 @@ export function prepare(topic: TopicName, partition: number, m: StoreMessage): P
 function quarantineRecord(
   topic: string,
   partition: number,
-  m: StoreMessage,
+  m: Consumed,
   reason: string,
   now: Date,
 ): QuarantineRecord {

@@ -3,13 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveEnvelope, type AccessDecidedV1, type AccessVerifiedV1 } from '@clearance/contracts';
-import {
-  anEnrichedEvent,
-  BUILTIN_COUNTRY_GROUPS_PATH,
-  DEFAULT_POLICY_PATH,
-  ENRICHED_EVENT_DECIDE_AT,
-  loadPolicyFile,
-} from '@clearance/policy';
+import { BUILTIN_COUNTRY_GROUPS_PATH, DEFAULT_POLICY_PATH, loadPolicyFile } from '@clearance/policy';
+import { anEnrichedEvent, ENRICHED_EVENT_DECIDE_AT } from '@clearance/policy/testing';
 import { formatReport, Replayer } from './replay';
 import { runReplay } from './replay.cli';
 import { JsonlSource } from './replay.source';

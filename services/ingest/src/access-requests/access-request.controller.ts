@@ -5,7 +5,6 @@ import {
   Headers,
   HttpCode,
   Inject,
-  Logger,
   Param,
   Post,
   Res,
@@ -21,6 +20,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
+import type { DecisionSectionV1 } from '@clearance/contracts';
 import { ENV, ProblemException } from '@clearance/platform';
 import type { FastifyReply } from 'fastify';
 import { ApiClient } from '../auth/api-client.decorator';
@@ -65,8 +65,6 @@ function applyAll(...decorators: MethodDecorator[]): MethodDecorator {
 @Controller(ACCESS_REQUESTS_PATH.slice(1))
 @UseGuards(ApiKeyGuard, ClientRateGuard, JsonBodyGuard)
 export class AccessRequestController {
-  private readonly logger = new Logger(AccessRequestController.name);
-
   constructor(
     private readonly service: AccessRequestService,
     private readonly board: DecisionBoard,
@@ -115,16 +113,12 @@ export class AccessRequestController {
     if (waitSeconds > 0) void reply.header('Preference-Applied', `wait=${waitSeconds}`);
     else if (preferences.respondAsync) void reply.header('Preference-Applied', 'respond-async');
     if (result.decision) {
-      const view = toDecisionView(result.decision.decision);
-      if (view.ok) {
-        void reply.status(200);
-        return { requestId: result.requestId, status: 'decided', decision: view.view };
-      }
-      this.logger.warn({
-        msg: 'decision event failed validation',
+      void reply.status(200);
+      return {
         requestId: result.requestId,
-        problems: view.problems,
-      });
+        status: 'decided',
+        decision: toDecisionView(result.decision.decision),
+      };
     }
     return { requestId: result.requestId, status: 'pending' };
   }
@@ -197,7 +191,7 @@ export class AccessRequestController {
       new ProblemException(404, `no access request ${id} of client ${client}`);
     if (!REQUEST_ID_PATTERN.test(id)) throw notFound();
     const known = this.board.lookup(client, id);
-    let decision: unknown;
+    let decision: DecisionSectionV1;
     if (known?.status === 'decided') decision = known.record.decision;
     else {
       let stored;
@@ -226,11 +220,6 @@ export class AccessRequestController {
           throw notFound();
       }
     }
-    const view = toDecisionView(decision);
-    if (!view.ok) {
-      this.logger.warn({ msg: 'stored decision failed validation', requestId: id, problems: view.problems });
-      return { requestId: id, status: 'pending' };
-    }
-    return { requestId: id, status: 'decided', decision: view.view };
+    return { requestId: id, status: 'decided', decision: toDecisionView(decision) };
   }
 }

@@ -1,11 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ENV } from '@clearance/platform';
-import type { DecisionSectionV1 } from '@clearance/contracts';
+import {
+  Topics,
+  validateEvent,
+  type AccessRequestedV1,
+  type DecisionSectionV1,
+  type RequestTimelineV1,
+} from '@clearance/contracts';
 import type { IngestEnv } from '../ingest.env';
 
 export type AuditLookup =
-  | { status: 'decided'; decision: unknown }
-  | { status: 'pending' }
+  | { status: 'decided'; decision: DecisionSectionV1 }
+  | { status: 'pending'; problems?: string[] }
   | { status: 'not-found' }
   | { status: 'not-configured' };
 
@@ -14,9 +20,8 @@ export class AuditUnavailableError extends Error {
 }
 
 /**
- * Reads one request from the audit store (`GET {AUDIT_URL}/v1/audit/requests/{id}` with an auditor token) for
- * requests this instance does not remember. Accepts the full decided event in `events[]`/`timeline[]`, a
- * `decision` section, or the flat projection (`outcome`, `reasons` codes, `policyId`...).
+ * Reads one request from the audit store (`GET {AUDIT_URL}/v1/audit/requests/{id}` with an auditor token, a
+ * `RequestTimelineV1`) for requests this instance does not remember.
  */
 @Injectable()
 export class AuditClient {
@@ -44,54 +49,36 @@ export class AuditClient {
       this.logger.warn({ msg: 'audit lookup failed', status: response.status });
       throw new AuditUnavailableError(`audit store answered ${response.status}`);
     }
-    return interpretAuditRecord(await response.json(), client);
+    const body: unknown = await response.json();
+    if (!isTimeline(body))
+      throw new AuditUnavailableError('audit store answered something other than a timeline');
+    const lookup = lookupOfTimeline(body, client);
+    if (lookup.status === 'pending' && lookup.problems)
+      this.logger.warn({ msg: 'stored decision failed validation', requestId, problems: lookup.problems });
+    return lookup;
   }
 }
 
-/** Reads the decision out of an audit answer; a request of another client is reported as not found. */
-export function interpretAuditRecord(body: unknown, client: string): AuditLookup {
-  const doc = asObject(body);
-  const record = asObject(doc['record'] ?? doc['request'] ?? doc);
-  const events = [doc['events'], doc['timeline'], record['events']].find(Array.isArray) as
-    unknown[] | undefined;
-  const decided = events?.map(asObject).find((e) => asObject(e['event'] ?? e)['decision'] !== undefined);
-  const decidedEvent = decided ? asObject(decided['event'] ?? decided) : undefined;
-  const owner =
-    asObject(decidedEvent?.['request'])['client'] ??
-    record['client'] ??
-    asObject(record['request'])['client'] ??
-    events
-      ?.map((e) => asObject(asObject(asObject(e)['event'] ?? e)['request'])['client'])
-      .find((c) => c !== undefined);
+/**
+ * Reads the decision out of the auditor API's timeline: the request's decided event, validated against its topic
+ * like every consumed event. A request of another client is reported as not found; a decided event that does not
+ * validate is not a decision (pending, fail closed).
+ */
+export function lookupOfTimeline(timeline: RequestTimelineV1, client: string): AuditLookup {
+  const events = timeline.events.map((e) => ({
+    topic: e.topic,
+    event: e.event as Partial<AccessRequestedV1>,
+  }));
+  const owner = timeline.record?.client ?? events.find((e) => e.event.request?.client)?.event.request?.client;
   if (owner !== undefined && owner !== client) return { status: 'not-found' };
-  if (decidedEvent) return { status: 'decided', decision: decidedEvent['decision'] };
-  if (record['decision'] !== undefined) return { status: 'decided', decision: record['decision'] };
-  if (typeof record['outcome'] === 'string') {
-    const reasons = Array.isArray(record['reasons']) ? record['reasons'] : [];
-    const decision: Partial<DecisionSectionV1> = {
-      outcome: record['outcome'] as DecisionSectionV1['outcome'],
-      reasons: reasons.map((r: unknown) =>
-        typeof r === 'string' ? { code: r, message: r } : (r as { code: string; message: string }),
-      ),
-      obligations: Array.isArray(record['obligations']) ? (record['obligations'] as string[]) : [],
-      policy: {
-        id: String(record['policyId'] ?? ''),
-        version: String(record['policyVersion'] ?? ''),
-        hash: String(record['policyHash'] ?? ''),
-      },
-      ...(typeof record['tier'] === 'string' ? { tier: record['tier'] } : {}),
-      trace: [],
-      ttlSeconds: typeof record['ttlSeconds'] === 'number' ? record['ttlSeconds'] : 0,
-      latency: asObject(record['latency']) as DecisionSectionV1['latency'],
-      decidedAt: String(record['decidedAt'] ?? ''),
-    };
-    return { status: 'decided', decision };
-  }
-  return { status: 'pending' };
+  const decided = events.find((e) => e.topic === Topics.AccessDecided);
+  if (decided === undefined) return { status: 'pending' };
+  const parsed = validateEvent(Topics.AccessDecided, decided.event);
+  if (!parsed.ok) return { status: 'pending', problems: parsed.details };
+  if (parsed.event.request.client !== client) return { status: 'not-found' };
+  return { status: 'decided', decision: parsed.event.decision };
 }
 
-function asObject(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+function isTimeline(body: unknown): body is RequestTimelineV1 {
+  return typeof body === 'object' && body !== null && Array.isArray((body as RequestTimelineV1).events);
 }

@@ -60,4 +60,34 @@ describe(DecisionBoard.name, () => {
     sut.record(aRecord());
     expect(sut.lookup('gateway', 'req-1')).toEqual({ status: 'decided', record: aRecord() });
   });
+
+  it('forgets decisions older than the TTL and beyond its size', () => {
+    let now = 1_000;
+    const sut = new DecisionBoard({ maxRecent: 2, recentTtlMs: 1_000, now: () => now });
+    sut.record(aRecord({ requestId: 'a' }));
+    now += 999;
+    expect(sut.lookup('gateway', 'a')).toMatchObject({ status: 'decided' });
+    now += 2;
+    expect(sut.lookup('gateway', 'a')).toBeUndefined();
+
+    sut.record(aRecord({ requestId: 'b' }));
+    sut.record(aRecord({ requestId: 'c' }));
+    sut.record(aRecord({ requestId: 'd' }));
+    expect(sut.lookup('gateway', 'b')).toBeUndefined();
+    expect(sut.lookup('gateway', 'd')).toMatchObject({ status: 'decided' });
+  });
+
+  it('wants the decisions of requests it accepted or someone waits for, and no others', async () => {
+    const sut = newBoard();
+    expect(sut.wants('req-1')).toBe(false);
+    const waiting = sut.wait('gateway', 'req-1', 10_000);
+    expect(sut.wants('req-1')).toBe(true);
+    waiting.cancel();
+    await waiting.decision;
+    expect(sut.wants('req-1')).toBe(false);
+
+    sut.markAccepted('gateway', 'req-2');
+    expect(sut.wants('req-2')).toBe(true);
+    expect(sut.wants('req-3')).toBe(false);
+  });
 });

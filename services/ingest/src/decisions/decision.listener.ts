@@ -17,8 +17,11 @@ export function waiterGroupId(): string {
 
 /**
  * Feeds `access.decided.v1` into the DecisionBoard so waiting callers (`Prefer: wait`) get their answer and
- * `GET /v1/access-requests/{id}` knows recent decisions. It reads from the end of the topic, commits nothing,
- * and is not the stage transport: that one's shared group would split the decisions across instances.
+ * `GET /v1/access-requests/{id}` knows the decisions of the requests this instance accepted. It reads from the
+ * end of the topic, commits nothing, and looks at a message's key before its value. It is not the stage transport
+ * (`KafkaBatchServer`): that one is one shared group per stage (it would split the decisions across instances),
+ * validates and dead-letters every message and commits offsets; this is a group per instance that skips what
+ * nobody here waits for. It takes the transport's consumer retry settings.
  */
 @Injectable()
 export class DecisionListener implements OnApplicationBootstrap, OnApplicationShutdown, ReadinessCheck {
@@ -54,12 +57,18 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
         maxWaitTimeInMs: 100,
-        retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+        // as the stage transport (kafka-batch.server.ts): fetches probe at least once a second, so the broker's
+        // return is noticed within a second instead of after a crash, a restart and a new member's join
+        retry: { initialRetryTime: 200, retries: 20, maxRetryTime: 1_000 },
       });
       this.consumer = consumer;
       consumer.on(consumer.events.GROUP_JOIN, () => {
         this.joined = true;
         this.logger.log({ msg: 'listening for decisions', groupId: this.groupId });
+      });
+      // after a broker restart the member may carry on in its old generation without a GROUP_JOIN
+      consumer.on(consumer.events.HEARTBEAT, () => {
+        this.joined = true;
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         this.joined = false;
@@ -91,15 +100,16 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
 
   private async onBatch({ batch }: EachBatchPayload): Promise<void> {
     for (const message of batch.messages) {
-      if (message.value === null) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(message.value.toString('utf8'));
-      } catch {
+      // the key is the request id: only decisions this instance waits for or accepted are parsed (a decided
+      // event is ~4 KB, and parsing every one was ingest's largest cost)
+      const requestId = message.key?.toString('utf8');
+      if (requestId === undefined || !this.board.wants(requestId)) continue;
+      const record = decisionRecordOf(message.value);
+      if (record === undefined) {
+        this.logger.warn({ msg: 'decision event failed validation, not shown', requestId });
         continue;
       }
-      const record = decisionRecordOf(value);
-      if (record !== undefined) this.board.record(record);
+      this.board.record(record);
     }
   }
 

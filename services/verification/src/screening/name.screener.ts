@@ -1,4 +1,4 @@
-import { LruCache } from './lru.cache';
+import { LRUCache } from 'lru-cache';
 import type { ListEntry, LoadedList } from './sanctions.loader';
 import { ScreeningIndex } from './screening.index';
 import { foldName } from './name.normalizer';
@@ -66,7 +66,7 @@ function toMatch(entry: ListEntry, listedName: string, alias: boolean, score: nu
 export class NameScreener {
   readonly versions: ListVersion[];
   private readonly index: ScreeningIndex;
-  private readonly cache: LruCache<string, NameScreeningResult>;
+  private readonly cache: LRUCache<string, NameScreeningResult>;
 
   private readonly maxListAgeMs: number;
 
@@ -78,7 +78,7 @@ export class NameScreener {
     this.versions = lists.map((l) => ({ name: l.name, version: l.version, date: l.date }));
     this.maxListAgeMs = maxListAgeDays * DAY_MS;
     this.index = new ScreeningIndex(lists.flatMap((l) => l.names));
-    this.cache = new LruCache(cacheSize);
+    this.cache = new LRUCache({ max: cacheSize });
   }
 
   /** Number of indexed names (primary names and aliases). */

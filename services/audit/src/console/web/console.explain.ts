@@ -5,29 +5,14 @@ import type {
   DecisionSectionV1,
   GeoSectionV1,
   IpGeoV1,
+  RequestTimelineV1,
+  TimelineEntryV1,
   VerificationSectionV1,
 } from '@clearance/contracts';
 
 /** One stored event as the auditor API returns it (`GET /v1/audit/requests/{id}`, docs/audit.md). */
-export interface TimelineEvent {
-  eventId: string;
-  topic: string;
-  eventType: string;
-  producer: string;
-  time: string;
-  storedAt: string;
-  partition: number;
-  offset: string;
-  hash: string;
-  event: unknown;
-}
-
-export interface Timeline {
-  requestId: string;
-  record: Record<string, unknown> | null;
-  events: TimelineEvent[];
-  explanation: unknown;
-}
+export type TimelineEvent = TimelineEntryV1;
+export type Timeline = RequestTimelineV1;
 
 /** A block of the timeline in plain words: label/value rows and free sentences. */
 export interface Section {

@@ -1,4 +1,5 @@
 import type mongoose from 'mongoose';
+import pLimit from 'p-limit';
 
 /**
  * Updates per `update` command. FerretDB 1.24 (SQLite) keeps the cursor of every document an update command
@@ -9,30 +10,7 @@ export const UPDATES_PER_COMMAND = 32;
 /** Update commands in flight per process, so that all of them together stay far below that pool. */
 export const UPDATE_COMMANDS_IN_FLIGHT = 2;
 
-/** A counting semaphore: at most `permits` holders at once, served in arrival order. */
-export class Semaphore {
-  private readonly waiting: (() => void)[] = [];
-  private free: number;
-
-  constructor(permits: number) {
-    this.free = permits;
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      // the permit passes straight to the next waiter, so a newcomer cannot overtake it
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
-
-const updateCommands = new Semaphore(UPDATE_COMMANDS_IN_FLIGHT);
+const updateCommands = pLimit(UPDATE_COMMANDS_IN_FLIGHT);
 
 /**
  * Runs unordered bulk updates in commands of at most UPDATES_PER_COMMAND, never more than
@@ -47,7 +25,7 @@ export async function limitedBulkWrite<T extends mongoose.mongo.Document>(
   const collided: number[] = [];
   for (let start = 0; start < ops.length; start += UPDATES_PER_COMMAND) {
     const chunk = ops.slice(start, start + UPDATES_PER_COMMAND);
-    const failed = await updateCommands.run(() =>
+    const failed = await updateCommands(() =>
       tolerate(() => collection.bulkWrite(chunk, { ordered: false })),
     );
     for (const i of failed) collided.push(start + i);

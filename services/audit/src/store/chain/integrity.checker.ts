@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { AuditEventRepository } from './audit-event.repository';
-import { HASH_CHAIN } from './audit.store';
+import { AuditEventRepository } from '../events/audit-event.repository';
+import { HASH_CHAIN } from '../audit.store';
 import { HashChain, type ChainBreak } from './hash-chain';
 
 export interface IntegrityReport {

@@ -1,53 +1,14 @@
+import type { RequestRecordV1 } from '@clearance/contracts';
 import { Schema } from 'mongoose';
 
 export const AUDIT_REQUESTS_COLLECTION = 'audit_requests';
 
 /**
- * The per-request record the auditors query: flat, indexed fields taken from the request's decided event, which
- * carries every section (request.projection.ts). Inserted once, never updated; it can always be rebuilt from
- * audit_events.
+ * The per-request record the auditors query (`RequestRecordV1` in libs/contracts, with dates), taken from the
+ * request's decided event, which carries every section (request.projection.ts). Inserted once, never updated;
+ * it can always be rebuilt from audit_events.
  */
-export interface RequestRecord {
-  _id: string;
-  /** When ingest accepted the request; the sort key (newest first). */
-  time: Date;
-  /** `time` as `YYYY-MM-DDTHH` and `YYYY-MM-DD` (UTC): stats buckets without date expressions. */
-  hour: string;
-  day: string;
-  userId?: string;
-  organizationId?: string;
-  claimedCountry?: string;
-  ip?: string;
-  model?: string;
-  action?: string;
-  client?: string;
-  occurredAt?: Date;
-  geoStatus?: string;
-  country?: string;
-  subdivision?: string;
-  city?: string;
-  asn?: number;
-  asOrganization?: string;
-  anonymizers?: string[];
-  sanctionedRegion?: string;
-  verificationStatus?: string;
-  verificationLevel?: string;
-  screeningStatus?: string;
-  outcome?: string;
-  reasons?: string[];
-  obligations?: string[];
-  tier?: string;
-  policyId?: string;
-  policyVersion?: string;
-  policyHash?: string;
-  shadowOutcome?: string;
-  decidedAt?: Date;
-  timestamps?: { requestedAt?: Date; geolocatedAt?: Date; verifiedAt?: Date; decidedAt?: Date };
-  latency?: { geolocationMs?: number; verificationMs?: number; decisionMs?: number; totalMs?: number };
-  /** The event id of the decision the record was built from (always stored; optional for test fixtures). */
-  decisionEventId?: string;
-  storedAt?: Date;
-}
+export type RequestRecord = RequestRecordV1<Date>;
 
 export const RequestRecordSchema = new Schema<RequestRecord>(
   {

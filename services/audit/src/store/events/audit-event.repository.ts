@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { type Model } from 'mongoose';
 import { limitedBulkWrite } from './bulk-update.limiter';
-import type { ExistingLink } from './chain-batch.planner';
+import type { ExistingLink } from '../chain/chain-batch.planner';
 import type { AuditEventRecord } from './audit-event.schema';
-import type { ChainHeadRecord } from './chain-head.schema';
-import type { Link } from './hash-chain';
+import type { ChainHeadRecord } from '../chain/chain-head.schema';
+import type { Link } from '../chain/hash-chain';
 import { ensureModelIndexes } from '@clearance/platform';
 
 export const AUDIT_EVENT_MODEL = 'AuditEvent';

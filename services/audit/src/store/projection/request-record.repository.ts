@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, PipelineStage } from 'mongoose';
-import { driverCollection, tolerateDuplicates } from './audit-event.repository';
+import { driverCollection, tolerateDuplicates } from '../events/audit-event.repository';
 import type { RequestRecord } from './request-record.schema';
 import { ensureModelIndexes } from '@clearance/platform';
 
