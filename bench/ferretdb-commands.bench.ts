@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { aDecidedEvent } from '@clearance/testing';
 import mongoose from 'mongoose';
-import { AuditEventSchema } from '../services/audit/src/store/audit-event.schema';
-import { RequestRecordSchema } from '../services/audit/src/store/request-record.schema';
-import { recordOfDecision } from '../services/audit/src/store/request.projection';
+import { AuditEventSchema } from '../services/audit/src/store/events/audit-event.schema';
+import { RequestRecordSchema } from '../services/audit/src/store/projection/request-record.schema';
+import { recordOfDecision } from '../services/audit/src/store/projection/request.projection';
 import { cpuMs, ensureInfra, infraPids, loadAverage, writeResult } from './bench.support';
 
 const N = Number(/--n=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 400);
