@@ -1,5 +1,5 @@
-import { type AccessDecidedV1, Topics } from '@clearance/contracts';
-import { type Collector, pollUntil, type PrivateInfra } from '@clearance/testing';
+import { type AccessDecidedV1 } from '@clearance/contracts';
+import { type Collector, pollUntil, type PrivateInfra, whereTheyStopped } from '@clearance/testing';
 import { auditStoreCaughtUp } from './support/audit-store.probe';
 import { loadRequest, sendWave } from './support/load.generator';
 import { type Pipeline, PrivatePipeline } from './support/pipeline.harness';
@@ -84,37 +84,6 @@ describe('pipeline through outages', () => {
 // abort), retrying for ever while /health/ready said 200. Now the producer is rebuilt and a stage that makes no
 // progress reports not-ready; no service is restarted here. Every accepted request is decided within 30 s of the
 // broker's return (the issue's goal), and every stage is ready again.
-/**
- * Where the requests still undecided stopped: fresh read_committed readers of each stage's topic (a new group each,
- * so nothing of the long-lived collector's state) say how many of them every topic holds.
- */
-async function whereTheyStopped(fixture: PrivatePipeline, ids: readonly string[]): Promise<string> {
-  const topics = [
-    Topics.AccessRequested,
-    Topics.AccessGeolocated,
-    Topics.AccessVerified,
-    Topics.AccessDecided,
-  ];
-  const readers = await Promise.all(
-    topics.map((t) => fixture.kafka.collector<{ requestId?: string }>(fixture.prefix, t)),
-  );
-  const found = () =>
-    readers.map((r) => ids.filter((id) => r.messages.some((m) => m.event?.requestId === id)).length);
-  // the readers start at the beginning of each topic: give them time to reach its end
-  let last = '';
-  await pollUntil(
-    () => {
-      const now = found().join(',');
-      const settled = now === last;
-      last = now;
-      return settled && now !== '';
-    },
-    { timeoutMs: 60_000, intervalMs: 5_000, what: 'fresh readers to settle' },
-  ).catch(() => undefined);
-  await Promise.all(readers.map((r) => r.stop().catch(() => undefined)));
-  return topics.map((t, i) => `${t}: ${found()[i]}`).join(', ');
-}
-
 describe('exactly-once pipeline through broker outages', () => {
   let fixture: PrivatePipeline;
 
@@ -155,7 +124,7 @@ describe('exactly-once pipeline through broker outages', () => {
       }).catch(async (err: unknown) => {
         const ids = missing();
         throw new Error(
-          `${(err as Error).message}; of the ${ids.length} missing, fresh readers find ${await whereTheyStopped(fixture, ids)}`,
+          `${(err as Error).message}; of the ${ids.length} missing, fresh readers find ${await whereTheyStopped(fixture.kafka, fixture.prefix, ids)}`,
         );
       });
       const tookMs = Date.now() - backAt;
