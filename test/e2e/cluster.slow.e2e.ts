@@ -42,7 +42,7 @@ async function decidedExactlyOnce(
   }).catch(async (err: unknown) => {
     const ids = missing().map(([id]) => id);
     throw new Error(
-      `${(err as Error).message}; of the ${ids.length} missing (${ids.slice(0, 3).join(', ')}, ...), fresh readers find ${await whereTheyStopped(trace.kafka, trace.prefix, ids)}`,
+      `${(err as Error).message}; ${decided.describe()}; of the ${ids.length} missing (${ids.slice(0, 3).join(', ')}, ...), fresh readers find ${await whereTheyStopped(trace.kafka, trace.prefix, ids)}`,
     );
   });
   expect(notExactlyOnce(decided, accepted).slice(0, 5)).toEqual([]);

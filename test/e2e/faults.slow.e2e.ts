@@ -17,7 +17,8 @@ describe('pipeline through outages', () => {
   beforeAll(async () => {
     fixture = await PrivatePipeline.start('outage');
     ({ infra, pipeline, decided, prefix } = fixture);
-  });
+    // a private broker and database, then five services: at load 30 more than jest's 180 s default
+  }, 600_000);
 
   afterAll(async () => {
     await fixture?.stop();
@@ -89,7 +90,7 @@ describe('exactly-once pipeline through broker outages', () => {
 
   beforeAll(async () => {
     fixture = await PrivatePipeline.start('eos-outage', { KAFKA_EXACTLY_ONCE: 'true' });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await fixture?.stop();
@@ -103,7 +104,13 @@ describe('exactly-once pipeline through broker outages', () => {
       const pids = stages.map((s) => pipeline.get(s).child.pid);
       const from = decided.messages.length;
       const wave = sendWave(pipeline, `eos-${outageMs}`, { batches: 40, size: 10, pauseMs: 250 });
-      await pollUntil(() => decided.messages.length > from, { what: 'load flowing' });
+      // once (load 11-26) no decision of the wave arrived within 30 s: say whether the reader or the pipeline stood
+      await pollUntil(() => decided.messages.length > from, {
+        timeoutMs: 60_000,
+        what: 'load flowing',
+      }).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; ${decided.describe()}`);
+      });
       await infra.stopKafka();
       await new Promise((r) => setTimeout(r, outageMs)); // the outage itself is the point
       await infra.startKafka();
@@ -124,7 +131,7 @@ describe('exactly-once pipeline through broker outages', () => {
       }).catch(async (err: unknown) => {
         const ids = missing();
         throw new Error(
-          `${(err as Error).message}; of the ${ids.length} missing, fresh readers find ${await whereTheyStopped(fixture.kafka, fixture.prefix, ids)}`,
+          `${(err as Error).message}; ${decided.describe()}; of the ${ids.length} missing, fresh readers find ${await whereTheyStopped(fixture.kafka, fixture.prefix, ids)}`,
         );
       });
       const tookMs = Date.now() - backAt;
