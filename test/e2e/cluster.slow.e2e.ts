@@ -134,8 +134,8 @@ describe('a three-broker cluster and replicated stages under faults', () => {
     }
     const failedOverMs = Date.now() - killedAt;
     const withTwoReplicas: WaveResult = await sendWave(pipeline, 'two-replicas', { batches: 4, size: 25 });
-    // measured, not asserted (yet): whether two brokers keep the pipeline deciding. On 2026-12-01 they did not —
-    // decision went silent after a transactional send and went on only once broker 2 was back (docs/testing.md)
+    // measured (printed): how long after the kill two brokers decide what was accepted meanwhile — the time to
+    // recover; the final exactly-once check below runs only after broker 2 is back
     const undecidedOf = (ids: readonly string[]) =>
       notExactlyOnce(decided, ids).filter(([, n]) => n === 0).length;
     const whileDown = await pollUntil(() => undecidedOf(withTwoReplicas.accepted) === 0 && Date.now(), {
@@ -147,7 +147,6 @@ describe('a three-broker cluster and replicated stages under faults', () => {
         `${undecidedOf(withTwoReplicas.accepted)} of ${withTwoReplicas.accepted.length} still undecided 60 s later with broker 2 down`,
     );
     await cluster.startBroker(2);
-    const restartedAt = Date.now();
     const { accepted, statuses } = await wave;
 
     expect(withTwoReplicas.statuses).toEqual([200, 200, 200, 200]);
@@ -162,8 +161,8 @@ describe('a three-broker cluster and replicated stages under faults', () => {
     // the numbers docs/testing.md records
     process.stdout.write(
       `broker SIGKILL: ${all.length} accepted, ${statuses.filter((s) => s === 503).length} of ${statuses.length} batches refused (503) during the fail-over, ` +
-        `leaders and ISR without broker 2 after ${failedOverMs} ms, the requests accepted then ${whileDown}, all decided exactly once ${decidedAt - killedAt} ms after the kill ` +
-        `(${decidedAt - restartedAt} ms after its restart), ${store.events} events in the store, ${store.duplicated.length} stored twice\n`,
+        `leaders and ISR without broker 2 after ${failedOverMs} ms, the requests accepted then ${whileDown}, every accepted request decided exactly once (checked once broker 2 was back, ${decidedAt - killedAt} ms after the kill), ` +
+        `${store.events} events in the store, ${store.duplicated.length} stored twice\n`,
     );
     expect(store.duplicated).toEqual([]);
   }, 600_000);
