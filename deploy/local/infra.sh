@@ -9,6 +9,8 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=kafka-started.sh
+source "$SCRIPT_DIR/kafka-started.sh"
 
 KAFKA_VERSION="${CLEARANCE_KAFKA_VERSION:-4.4.0}"
 FERRETDB_VERSION="v1.24.2"
@@ -488,16 +490,13 @@ launch_kafka() {
 wait_kafka() {
   local t0="${KAFKA_T0:-$(now_ms)}" deadline pid left info
   deadline=$(($(now_ms) + KAFKA_READY_TIMEOUT * 1000))
-  while :; do
-    pid="$(kafka_pid)" || { tail_log "$KAFKA_LOG"; KAFKA_ERROR="kafka exited during start-up (log: $KAFKA_LOG)"; return 1; }
-    grep -q "Kafka Server started" "$KAFKA_LOG" 2>/dev/null && break
-    if (($(now_ms) > deadline)); then
-      tail_log "$KAFKA_LOG"
-      KAFKA_ERROR="kafka did not log 'Kafka Server started' within ${KAFKA_READY_TIMEOUT}s (log: $KAFKA_LOG)"
-      return 1
-    fi
-    sleep 0.2
-  done
+  local rc=0
+  await_kafka_started "$KAFKA_LOG" "$deadline" kafka_pid || rc=$?
+  case $rc in
+    1) tail_log "$KAFKA_LOG"; KAFKA_ERROR="kafka exited during start-up (log: $KAFKA_LOG)"; return 1 ;;
+    2) tail_log "$KAFKA_LOG"; KAFKA_ERROR="kafka did not log 'Kafka Server started' within ${KAFKA_READY_TIMEOUT}s (log: $KAFKA_LOG)"; return 1 ;;
+  esac
+  pid="$(kafka_pid)" || { tail_log "$KAFKA_LOG"; KAFKA_ERROR="kafka exited during start-up (log: $KAFKA_LOG)"; return 1; }
   left=$((deadline - $(now_ms)))
   ((left > 5000)) || left=5000
   if ! info="$(probe_kafka "$left" 2>&1)"; then

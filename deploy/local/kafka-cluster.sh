@@ -85,12 +85,12 @@ launch_node() { # launch_node <node>: format on first start, then spawn
 }
 
 wait_node() { # wait_node <node> <deadline_ms>
-  local n="$1" deadline="$2"
-  while ! grep -q "Kafka Server started" "$(log_of "$n")" 2>/dev/null; do
-    node_pid "$n" >/dev/null || { tail_log "$(log_of "$n")"; die "node $n exited during start-up"; }
-    (($(now_ms) < deadline)) || { tail_log "$(log_of "$n")"; die "node $n did not start within ${KAFKA_READY_TIMEOUT}s"; }
-    sleep 0.2
-  done
+  local n="$1" deadline="$2" rc=0
+  await_kafka_started "$(log_of "$n")" "$deadline" node_pid "$n" || rc=$?
+  case $rc in
+    1) tail_log "$(log_of "$n")"; die "node $n exited during start-up" ;;
+    2) tail_log "$(log_of "$n")"; die "node $n did not start within ${KAFKA_READY_TIMEOUT}s" ;;
+  esac
 }
 
 cmd_start() {

@@ -5,3 +5,4 @@ export * from './test-kafka';
 export * from './event.factories';
 export * from './private-infra';
 export * from './kafka-cluster';
+export * from './request.tracer';

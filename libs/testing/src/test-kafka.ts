@@ -33,8 +33,24 @@ export class Collector<E = unknown> {
   private restartAgain = false;
 
   private consumer?: Consumer;
+  /** For a fault test's failure message: how often kafkajs gave up on this reader, and when it last read. */
+  private restarts = 0;
+  private lastCrash?: string;
+  private lastAddedAt?: number;
 
   constructor(private readonly start: (into: Collector<E>) => Promise<Consumer>) {}
+
+  /** What a fault test prints when it misses messages: a reader stuck after an outage looks like a lost one. */
+  describe(): string {
+    const ago = (t?: number) => (t === undefined ? 'never' : `${Math.round((Date.now() - t) / 1000)} s ago`);
+    return `collector: ${this.messages.length} read, last ${ago(this.lastAddedAt)}, ${this.restarts} restarts (last crash: ${this.lastCrash ?? 'none'})${this.restarting ? ', restarting now' : ''}`;
+  }
+
+  /** Notes why kafkajs gave up on the reader (its crash event), then restarts it. */
+  crashed(err: unknown): void {
+    this.lastCrash = `${new Date().toISOString()} ${String(err)}`;
+    this.restart();
+  }
 
   /** Starts the first consumer; resolves once it has joined and runs. */
   async open(): Promise<this> {
@@ -48,6 +64,7 @@ export class Collector<E = unknown> {
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     this.messages.push(message);
+    this.lastAddedAt = Date.now();
     return true;
   }
 
@@ -64,6 +81,7 @@ export class Collector<E = unknown> {
       this.restartAgain = true;
       return;
     }
+    this.restarts++;
     this.restarting = (async () => {
       const pause = () => new Promise((r) => setTimeout(r, 500));
       do {
@@ -188,7 +206,7 @@ export class TestKafka {
       });
       this.consumers.add(consumer);
       try {
-        consumer.on(consumer.events.CRASH, () => collector.restart());
+        consumer.on(consumer.events.CRASH, ({ payload }) => collector.crashed(payload.error));
         await consumer.connect();
         await consumer.subscribe({ topic: prefix + topic, fromBeginning: true });
         await consumer.run({
