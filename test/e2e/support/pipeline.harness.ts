@@ -264,13 +264,21 @@ export class PrivatePipeline {
       credentials: new Credentials(),
       env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn', ...env },
     });
-    await kafka.createTopics(prefix, PIPELINE_TOPICS);
-    const decided = await kafka.collector<AccessDecidedV1>(prefix, Topics.AccessDecided, {
-      readCommitted: true,
-    });
-    const started = new PrivatePipeline(infra, kafka, pipeline, prefix, decided);
-    await pipeline.startAll();
-    return started;
+    try {
+      await kafka.createTopics(prefix, PIPELINE_TOPICS);
+      const decided = await kafka.collector<AccessDecidedV1>(prefix, Topics.AccessDecided, {
+        readCommitted: true,
+      });
+      const started = new PrivatePipeline(infra, kafka, pipeline, prefix, decided);
+      await pipeline.startAll();
+      return started;
+    } catch (err) {
+      // the caller never gets an object to stop: leave no services, broker or database behind
+      await pipeline.killAll().catch(() => undefined);
+      await kafka.disconnect().catch(() => undefined);
+      await infra.stop().catch(() => undefined);
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
