@@ -20,7 +20,7 @@ READY_LIMIT_S=600 # the cold run fetches and builds; a loaded machine is slow
 listening() { # the npm start ports that something listens on
   local p out=()
   for p in "${PORTS[@]}"; do
-    ss -Hltn "sport = :$p" | grep -q . && out+=("$p")
+    [[ -n "$(ss -Hltn "sport = :$p")" ]] && out+=("$p")
   done
   echo "${out[*]:-}"
 }
