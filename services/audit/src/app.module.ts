@@ -6,7 +6,7 @@ import { PlatformModule } from '@clearance/platform';
 import { AuditController } from './api/audit.controller';
 import { AuditQueryService } from './api/audit.service';
 import { AuditorGuard } from './api/auditor.guard';
-import { AuditorQueryInterceptor } from './api/auditor-query.interceptor';
+import { AuditorCallLogInterceptor } from './api/auditor-call-log.interceptor';
 import { AuditorTokens, parseAuditorTokens } from './api/auditor.tokens';
 import { AuditEnv } from './audit.env';
 import { ConsoleModule } from './console/console.module';
@@ -15,8 +15,8 @@ import { AUDIT_EVENT_MODEL, AuditEventRepository, CHAIN_HEAD_MODEL } from './sto
 import { AuditEventSchema } from './store/audit-event.schema';
 import { AuditStoreIndexes } from './store/audit-store.readiness';
 import { AuditStore, HASH_CHAIN } from './store/audit.store';
-import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from './store/auditor-query.repository';
-import { AuditorQuerySchema } from './store/auditor-query.schema';
+import { AUDITOR_CALL_LOG_MODEL, AuditorCallLogRepository } from './store/auditor-call-log.repository';
+import { AuditorCallLogSchema } from './store/auditor-call-log.schema';
 import { ChainHeadSchema } from './store/chain-head.schema';
 import { HashChain } from './store/hash-chain';
 import { IntegrityChecker } from './store/integrity.checker';
@@ -45,7 +45,7 @@ function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
       { name: CHAIN_HEAD_MODEL, schema: ChainHeadSchema },
       { name: REQUEST_RECORD_MODEL, schema: RequestRecordSchema },
       { name: QUARANTINE_MODEL, schema: QuarantineSchema },
-      { name: AUDITOR_QUERY_MODEL, schema: AuditorQuerySchema },
+      { name: AUDITOR_CALL_LOG_MODEL, schema: AuditorCallLogSchema },
     ]),
     ConsoleModule,
   ],
@@ -54,13 +54,13 @@ function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
     AuditEventRepository,
     RequestRecordRepository,
     QuarantineRepository,
-    AuditorQueryRepository,
+    AuditorCallLogRepository,
     AuditStoreIndexes,
     AuditStore,
     IntegrityChecker,
     AuditQueryService,
     AuditorGuard,
-    AuditorQueryInterceptor,
+    AuditorCallLogInterceptor,
     {
       provide: HASH_CHAIN,
       inject: [ConfigService],

@@ -6,8 +6,8 @@ import {
   CHAIN_HEAD_MODEL,
 } from '../src/store/audit-event.repository';
 import { AuditEventSchema } from '../src/store/audit-event.schema';
-import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from '../src/store/auditor-query.repository';
-import { AuditorQuerySchema } from '../src/store/auditor-query.schema';
+import { AUDITOR_CALL_LOG_MODEL, AuditorCallLogRepository } from '../src/store/auditor-call-log.repository';
+import { AuditorCallLogSchema } from '../src/store/auditor-call-log.schema';
 import { AuditStore } from '../src/store/audit.store';
 import { ChainHeadSchema } from '../src/store/chain-head.schema';
 import { QUARANTINE_MODEL, QuarantineRepository } from '../src/store/quarantine.repository';
@@ -21,7 +21,7 @@ export interface StoreHarness {
   events: AuditEventRepository;
   requests: RequestRecordRepository;
   quarantine: QuarantineRepository;
-  auditorQueries: AuditorQueryRepository;
+  auditorCallLog: AuditorCallLogRepository;
   store: AuditStore;
   close(): Promise<void>;
 }
@@ -47,14 +47,14 @@ export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHa
   );
   const requests = new RequestRecordRepository(connection.model(REQUEST_RECORD_MODEL, RequestRecordSchema));
   const quarantine = new QuarantineRepository(connection.model(QUARANTINE_MODEL, QuarantineSchema));
-  const auditorQueries = new AuditorQueryRepository(
-    connection.model(AUDITOR_QUERY_MODEL, AuditorQuerySchema),
+  const auditorCallLog = new AuditorCallLogRepository(
+    connection.model(AUDITOR_CALL_LOG_MODEL, AuditorCallLogSchema),
   );
   await Promise.all([
     events.ensureIndexes(),
     requests.ensureIndexes(),
     quarantine.ensureIndexes(),
-    auditorQueries.ensureIndexes(),
+    auditorCallLog.ensureIndexes(),
   ]);
   const store = new AuditStore(events, requests, quarantine);
   return {
@@ -62,7 +62,7 @@ export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHa
     events,
     requests,
     quarantine,
-    auditorQueries,
+    auditorCallLog,
     store,
     close: async () => {
       await connection.dropDatabase();
