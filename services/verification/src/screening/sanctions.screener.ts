@@ -13,7 +13,7 @@ import {
   loadSanctionsLists,
   sourcesFingerprint,
   type SanctionsSources,
-} from './sanctions.files';
+} from './sanctions-lists.loader';
 
 export function sourcesFromEnv(env: VerificationEnv): SanctionsSources {
   const defaults = defaultSources();

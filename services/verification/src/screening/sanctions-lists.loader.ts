@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentHash, parseCsl, parseOfacSdn, type LoadedList } from './sanctions.loader';
+import { contentHash, parseCsl, parseOfacSdn, type LoadedList } from './sanctions.parser';
 
 /** The shipped default lists (2021 snapshots, see data/sanctions/versions.json). */
 export const DEFAULT_SANCTIONS_DIR = join(__dirname, '..', '..', 'data', 'sanctions');
