@@ -9,3 +9,4 @@ export * from './metrics.controller';
 export * from './bootstrap';
 export * from './model.indexes';
 export * from './openapi.schemas';
+export * from './metric.registry';

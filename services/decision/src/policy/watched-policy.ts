@@ -1,32 +1,21 @@
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { loadPolicyFile, type CompiledPolicy } from '@clearance/policy';
-import { Counter, Gauge, register } from 'prom-client';
+import { registeredMetric } from '@clearance/platform';
+import { Counter, Gauge } from 'prom-client';
 
 export type PolicySlot = 'active' | 'shadow';
 
-function metric<T>(name: string, make: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? make();
-}
-
-const reloads = metric(
-  'clearance_policy_reloads_total',
-  () =>
-    new Counter({
-      name: 'clearance_policy_reloads_total',
-      help: 'Policy (re)loads by slot and result (loaded, rejected)',
-      labelNames: ['slot', 'result'],
-    }),
-);
-const loaded = metric(
-  'clearance_policy_info',
-  () =>
-    new Gauge({
-      name: 'clearance_policy_info',
-      help: 'The policy in force per slot (value 1), by id, version and hash',
-      labelNames: ['slot', 'id', 'version', 'hash'],
-    }),
-);
+const reloads = registeredMetric(Counter, {
+  name: 'clearance_policy_reloads_total',
+  help: 'Policy (re)loads by slot and result (loaded, rejected)',
+  labelNames: ['slot', 'result'],
+});
+const loaded = registeredMetric(Gauge, {
+  name: 'clearance_policy_info',
+  help: 'The policy in force per slot (value 1), by id, version and hash',
+  labelNames: ['slot', 'id', 'version', 'hash'],
+});
 
 /**
  * One policy file kept compiled and current: reloaded when it or an import changes. A new version replaces
