@@ -10,3 +10,5 @@ export * from './bootstrap';
 export * from './model.indexes';
 export * from './openapi.schemas';
 export * from './metric.registry';
+export * from './bearer-token.registry';
+export * from './bearer-token.guard';

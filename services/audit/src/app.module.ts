@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
-import { PlatformModule } from '@clearance/platform';
+import { BearerTokenRegistry, PlatformModule } from '@clearance/platform';
 import { AuditController } from './api/audit.controller';
 import { AuditQueryService } from './api/audit.service';
-import { AuditorGuard } from './api/auditor.guard';
+import { AUDITOR_TOKEN_ROLE, AuditorGuard } from './api/auditor.guard';
 import { AuditorCallLogInterceptor } from './api/auditor-call-log.interceptor';
-import { AuditorTokens, parseAuditorTokens } from './api/auditor.tokens';
 import { AuditEnv } from './audit.env';
 import { ConsoleModule } from './console/console.module';
 import { AuditHandler } from './consumer/audit.handler';
@@ -25,15 +23,13 @@ import { QuarantineSchema } from './store/quarantine.schema';
 import { REQUEST_RECORD_MODEL, RequestRecordRepository } from './store/request-record.repository';
 import { RequestRecordSchema } from './store/request-record.schema';
 
-function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
-  const file = config.get('AUDITOR_TOKENS_FILE', { infer: true });
-  const text = [
-    config.get('AUDITOR_TOKENS', { infer: true }) ?? '',
-    file ? readFileSync(file, 'utf8') : '',
-  ].join('\n');
-  const tokens = new AuditorTokens(parseAuditorTokens(text));
+function auditorTokens(config: ConfigService<AuditEnv, true>): BearerTokenRegistry {
+  const tokens = BearerTokenRegistry.fromSources(AUDITOR_TOKEN_ROLE, {
+    list: config.get('AUDITOR_TOKENS', { infer: true }),
+    file: config.get('AUDITOR_TOKENS_FILE', { infer: true }),
+  });
   if (tokens.size === 0)
-    new Logger('AuditorTokens').warn('no auditor tokens configured: the auditor API refuses every call');
+    new Logger('AuditorGuard').warn('no auditor tokens configured: the auditor API refuses every call');
   return tokens;
 }
 
@@ -67,7 +63,7 @@ function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
       useFactory: (config: ConfigService<AuditEnv, true>) =>
         new HashChain(config.get('AUDIT_CHAIN_KEY', { infer: true })),
     },
-    { provide: AuditorTokens, inject: [ConfigService], useFactory: auditorTokens },
+    { provide: BearerTokenRegistry, inject: [ConfigService], useFactory: auditorTokens },
   ],
 })
 export class AppModule {}
