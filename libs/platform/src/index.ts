@@ -12,3 +12,4 @@ export * from './openapi.schemas';
 export * from './metric.registry';
 export * from './bearer-token.registry';
 export * from './bearer-token.guard';
+export * from './reloading.snapshot';
