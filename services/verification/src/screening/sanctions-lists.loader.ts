@@ -41,17 +41,6 @@ async function mtimeDate(path: string): Promise<string> {
   return (await stat(path)).mtime.toISOString().slice(0, 10);
 }
 
-/** Every configured file with its modification time: a change here means reload. */
-export async function sourcesFingerprint(sources: SanctionsSources): Promise<string> {
-  const paths = [sources.sdnPath, sources.altPath, sources.addPath, sources.cslPath].filter(
-    (p): p is string => p !== undefined,
-  );
-  const stats = await Promise.all(
-    paths.map(async (p) => `${p}:${(await stat(p)).mtimeMs}:${(await stat(p)).size}`),
-  );
-  return stats.join('|');
-}
-
 /** Reads and parses every configured list; the files are read as UTF-8 (OFAC's are ASCII). */
 export async function loadSanctionsLists(sources: SanctionsSources): Promise<LoadedList[]> {
   const read = (p: string | undefined): Promise<string | undefined> =>
