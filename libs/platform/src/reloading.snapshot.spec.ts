@@ -87,7 +87,8 @@ describe(ReloadingSnapshot.name, () => {
     const onSwap = jest.fn();
     const sut = new ReloadingSnapshot<{ n: number; files: string[] }>({
       name: 'spec',
-      files: (v) => v.files,
+      files: [file],
+      filesOf: (v) => v.files,
       load: () => ({ n: parsed(readFileSync(other, 'utf8')), files: [file, other] }),
       same: (a, b) => a.n === b.n,
       onSwap,

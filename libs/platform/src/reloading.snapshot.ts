@@ -16,8 +16,10 @@ const silent: SnapshotLogger = { log: () => undefined, warn: () => undefined, er
 export interface ReloadingSnapshotOptions<T> {
   /** Names the data in logs, metrics and readiness (`policy:active`, `geo:tor`, `sanctions-lists`). */
   name: string;
-  /** The files whose change means reload; a function of the loaded value when the value names them (imports). */
-  files: readonly string[] | ((value: T) => readonly string[]);
+  /** The files whose change means reload (watched from the start, loaded or not). */
+  files: readonly string[];
+  /** The files to watch once a value is loaded, when the value names them (a policy's imports). */
+  filesOf?: (value: T) => readonly string[];
   /** Reads and checks the data in full; throws when it is not usable. */
   load: () => T | Promise<T>;
   /** True when a newly loaded value is the one in use (nothing is swapped then). */
@@ -59,7 +61,7 @@ export class ReloadingSnapshot<T> implements ReadinessCheck {
   constructor(private readonly options: ReloadingSnapshotOptions<T>) {
     this.name = options.name;
     this.logger = options.logger ?? silent;
-    this.files = typeof options.files === 'function' ? [] : options.files;
+    this.files = options.files;
     loadedGauge.set({ snapshot: this.name }, 0);
   }
 
@@ -157,7 +159,7 @@ export class ReloadingSnapshot<T> implements ReadinessCheck {
   private accept(next: T, seen: Map<string, string | null>): boolean {
     const previous = this.value;
     for (const [file, key] of seen) this.seen.set(file, key);
-    if (typeof this.options.files === 'function') this.watchOnly(this.options.files(next));
+    if (this.options.filesOf) this.watchOnly(this.options.filesOf(next));
     this.error = undefined;
     if (previous !== undefined && this.options.same?.(previous, next)) {
       reloads.inc({ snapshot: this.name, result: 'unchanged' });
