@@ -10,7 +10,7 @@ import maxmind, { type CityResponse, type Reader } from 'maxmind';
 import { defaultGeoDataConfig } from '../services/geolocation/src/geo/geo-data.config';
 import { GeoDataStore } from '../services/geolocation/src/geo/geo-data.store';
 import { formatIPv4, parseIPv4 } from '../services/geolocation/src/geo/ip.address';
-import { geoSection } from '../services/geolocation/src/geo/ip.geolocator';
+import { geoSection } from '../services/geolocation/src/geo/geo-section.builder';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

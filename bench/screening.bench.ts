@@ -8,7 +8,10 @@
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NameScreener } from '../services/verification/src/screening/name.screener';
-import { defaultSources, loadSanctionsLists } from '../services/verification/src/screening/sanctions.files';
+import {
+  defaultSources,
+  loadSanctionsLists,
+} from '../services/verification/src/screening/sanctions-lists.loader';
 import {
   evaluateQuality,
   generateQualitySet,

@@ -9,3 +9,7 @@ export * from './metrics.controller';
 export * from './bootstrap';
 export * from './model.indexes';
 export * from './openapi.schemas';
+export * from './metric.registry';
+export * from './bearer-token.registry';
+export * from './bearer-token.guard';
+export * from './reloading.snapshot';

@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
-import { PlatformModule } from '@clearance/platform';
+import { BearerTokenRegistry, PlatformModule } from '@clearance/platform';
 import { AuditController } from './api/audit.controller';
 import { AuditQueryService } from './api/audit.service';
-import { AuditorGuard } from './api/auditor.guard';
-import { AuditorQueryInterceptor } from './api/auditor-query.interceptor';
-import { AuditorTokens, parseAuditorTokens } from './api/auditor.tokens';
+import { AUDITOR_TOKEN_ROLE, AuditorGuard } from './api/auditor.guard';
+import { AuditorCallLogInterceptor } from './api/auditor-call-log.interceptor';
 import { AuditEnv } from './audit.env';
 import { ConsoleModule } from './console/console.module';
 import { AuditHandler } from './consumer/audit.handler';
@@ -19,8 +17,8 @@ import {
 import { AuditEventSchema } from './store/events/audit-event.schema';
 import { AuditStoreIndexes } from './store/audit-store.readiness';
 import { AuditStore, HASH_CHAIN } from './store/audit.store';
-import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from './store/auditor-query.repository';
-import { AuditorQuerySchema } from './store/auditor-query.schema';
+import { AUDITOR_CALL_LOG_MODEL, AuditorCallLogRepository } from './store/auditor-call-log.repository';
+import { AuditorCallLogSchema } from './store/auditor-call-log.schema';
 import { ChainHeadSchema } from './store/chain/chain-head.schema';
 import { HashChain } from './store/chain/hash-chain';
 import { IntegrityChecker } from './store/chain/integrity.checker';
@@ -29,15 +27,13 @@ import { QuarantineSchema } from './store/events/quarantine.schema';
 import { REQUEST_RECORD_MODEL, RequestRecordRepository } from './store/projection/request-record.repository';
 import { RequestRecordSchema } from './store/projection/request-record.schema';
 
-function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
-  const file = config.get('AUDITOR_TOKENS_FILE', { infer: true });
-  const text = [
-    config.get('AUDITOR_TOKENS', { infer: true }) ?? '',
-    file ? readFileSync(file, 'utf8') : '',
-  ].join('\n');
-  const tokens = new AuditorTokens(parseAuditorTokens(text));
+function auditorTokens(config: ConfigService<AuditEnv, true>): BearerTokenRegistry {
+  const tokens = BearerTokenRegistry.fromSources(AUDITOR_TOKEN_ROLE, {
+    list: config.get('AUDITOR_TOKENS', { infer: true }),
+    file: config.get('AUDITOR_TOKENS_FILE', { infer: true }),
+  });
   if (tokens.size === 0)
-    new Logger('AuditorTokens').warn('no auditor tokens configured: the auditor API refuses every call');
+    new Logger('AuditorGuard').warn('no auditor tokens configured: the auditor API refuses every call');
   return tokens;
 }
 
@@ -49,7 +45,7 @@ function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
       { name: CHAIN_HEAD_MODEL, schema: ChainHeadSchema },
       { name: REQUEST_RECORD_MODEL, schema: RequestRecordSchema },
       { name: QUARANTINE_MODEL, schema: QuarantineSchema },
-      { name: AUDITOR_QUERY_MODEL, schema: AuditorQuerySchema },
+      { name: AUDITOR_CALL_LOG_MODEL, schema: AuditorCallLogSchema },
     ]),
     ConsoleModule,
   ],
@@ -58,20 +54,20 @@ function auditorTokens(config: ConfigService<AuditEnv, true>): AuditorTokens {
     AuditEventRepository,
     RequestRecordRepository,
     QuarantineRepository,
-    AuditorQueryRepository,
+    AuditorCallLogRepository,
     AuditStoreIndexes,
     AuditStore,
     IntegrityChecker,
     AuditQueryService,
     AuditorGuard,
-    AuditorQueryInterceptor,
+    AuditorCallLogInterceptor,
     {
       provide: HASH_CHAIN,
       inject: [ConfigService],
       useFactory: (config: ConfigService<AuditEnv, true>) =>
         new HashChain(config.get('AUDIT_CHAIN_KEY', { infer: true })),
     },
-    { provide: AuditorTokens, inject: [ConfigService], useFactory: auditorTokens },
+    { provide: BearerTokenRegistry, inject: [ConfigService], useFactory: auditorTokens },
   ],
 })
 export class AppModule {}

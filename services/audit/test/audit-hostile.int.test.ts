@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ACCESS_TOPICS } from '@clearance/contracts';
 import { TestKafka, spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
-import { hashToken } from '../src/api/auditor.tokens';
+import { bearerTokenHash as hashToken } from '@clearance/platform';
 import { mongoUriFor } from './audit-store.harness';
 
 // Hostile input against the auditor API (issue 16, item 7). Real: the audit process, the broker, FerretDB.

@@ -13,7 +13,7 @@ import {
   uniqueTopicPrefix,
   type ServiceProcess,
 } from '@clearance/testing';
-import { hashToken } from '../src/api/auditor.tokens';
+import { bearerTokenHash as hashToken } from '@clearance/platform';
 import { aRequestChain } from './audit-event.factory';
 import { AuditApiClient } from './audit-api.client';
 

@@ -6,8 +6,8 @@ import {
   CHAIN_HEAD_MODEL,
 } from '../src/store/events/audit-event.repository';
 import { AuditEventSchema } from '../src/store/events/audit-event.schema';
-import { AUDITOR_QUERY_MODEL, AuditorQueryRepository } from '../src/store/auditor-query.repository';
-import { AuditorQuerySchema } from '../src/store/auditor-query.schema';
+import { AUDITOR_CALL_LOG_MODEL, AuditorCallLogRepository } from '../src/store/auditor-call-log.repository';
+import { AuditorCallLogSchema } from '../src/store/auditor-call-log.schema';
 import { AuditStore } from '../src/store/audit.store';
 import { ChainHeadSchema } from '../src/store/chain/chain-head.schema';
 import { QUARANTINE_MODEL, QuarantineRepository } from '../src/store/events/quarantine.repository';
@@ -24,7 +24,7 @@ export interface StoreHarness {
   events: AuditEventRepository;
   requests: RequestRecordRepository;
   quarantine: QuarantineRepository;
-  auditorQueries: AuditorQueryRepository;
+  auditorCallLog: AuditorCallLogRepository;
   store: AuditStore;
   close(): Promise<void>;
 }
@@ -50,14 +50,14 @@ export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHa
   );
   const requests = new RequestRecordRepository(connection.model(REQUEST_RECORD_MODEL, RequestRecordSchema));
   const quarantine = new QuarantineRepository(connection.model(QUARANTINE_MODEL, QuarantineSchema));
-  const auditorQueries = new AuditorQueryRepository(
-    connection.model(AUDITOR_QUERY_MODEL, AuditorQuerySchema),
+  const auditorCallLog = new AuditorCallLogRepository(
+    connection.model(AUDITOR_CALL_LOG_MODEL, AuditorCallLogSchema),
   );
   await Promise.all([
     events.ensureIndexes(),
     requests.ensureIndexes(),
     quarantine.ensureIndexes(),
-    auditorQueries.ensureIndexes(),
+    auditorCallLog.ensureIndexes(),
   ]);
   const store = new AuditStore(events, requests, quarantine);
   return {
@@ -65,7 +65,7 @@ export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHa
     events,
     requests,
     quarantine,
-    auditorQueries,
+    auditorCallLog,
     store,
     close: async () => {
       await connection.dropDatabase();

@@ -8,7 +8,7 @@ import {
   uniqueTopicPrefix,
   type ServiceProcess,
 } from '@clearance/testing';
-import { hashToken } from '../src/api/auditor.tokens';
+import { bearerTokenHash as hashToken } from '@clearance/platform';
 import { aDeadLetter, aRequestChain, type RequestChainOptions } from './audit-event.factory';
 import { AuditApiClient } from './audit-api.client';
 import { mongoUriFor } from './audit-store.harness';

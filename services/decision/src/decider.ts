@@ -6,16 +6,15 @@ import {
   type DecisionSectionV1,
 } from '@clearance/contracts';
 import { policyUnavailableDecision, type CompiledPolicy } from '@clearance/policy';
-import { Counter, register } from 'prom-client';
+import { registeredMetric } from '@clearance/platform';
+import { Counter } from 'prom-client';
 import { PolicyStore } from './policy/policy.store';
 
-const decisions =
-  (register.getSingleMetric('clearance_decisions_total') as Counter | undefined) ??
-  new Counter({
-    name: 'clearance_decisions_total',
-    help: 'Decisions by outcome, tier and deciding reason',
-    labelNames: ['outcome', 'tier', 'reason'],
-  });
+const decisions = registeredMetric(Counter, {
+  name: 'clearance_decisions_total',
+  help: 'Decisions by outcome, tier and deciding reason',
+  labelNames: ['outcome', 'tier', 'reason'],
+});
 
 /** Decides one enriched request under the policy in force (and records the shadow policy's view). */
 @Injectable()

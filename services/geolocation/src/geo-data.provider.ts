@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ENV, type ReadinessCheck } from '@clearance/platform';
-import { Gauge, register } from 'prom-client';
+import { ENV, registeredMetric, type ReadinessCheck } from '@clearance/platform';
+import { Gauge } from 'prom-client';
 import { resolveGeoDataConfig, type GeoDataConfig } from './geo/geo-data.config';
 import { GeoDataStore } from './geo/geo-data.store';
 import type { GeoSnapshot } from './geo/geo.snapshot';
@@ -44,15 +44,18 @@ export class GeoDataProvider implements OnModuleInit, OnApplicationShutdown, Rea
   /** Gauges read the store when scraped; registered once per process (specs create several providers). */
   private registerMetrics(): void {
     const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void): void => {
-      register.removeSingleMetric(name);
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        collect() {
-          collect(this);
+      registeredMetric(
+        Gauge,
+        {
+          name,
+          help,
+          labelNames,
+          collect() {
+            collect(this);
+          },
         },
-      });
+        { replace: true },
+      );
     };
     gauge(
       'clearance_geo_data_generation',

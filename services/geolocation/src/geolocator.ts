@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { deriveEnvelope, type AccessGeolocatedV1, type AccessRequestedV1 } from '@clearance/contracts';
 import { TransientError } from '@clearance/kafka';
 import { GeoDataProvider } from './geo-data.provider';
-import { geoSection } from './geo/ip.geolocator';
+import { geoSection } from './geo/geo-section.builder';
 
 /** Adds the `geo` section to a request event; an address that does not parse throws (the message is dead-lettered). */
 @Injectable()

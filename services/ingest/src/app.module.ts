@@ -1,7 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { EventPublisher, KAFKA_SETTINGS, type KafkaSettings } from '@clearance/kafka';
-import { ENV, PlatformModule } from '@clearance/platform';
+import { BearerTokenRegistry, ENV, PlatformModule } from '@clearance/platform';
 import { AccessRequestController } from './access-requests/access-request.controller';
 import { AccessRequestService } from './access-requests/access-request.service';
 import {
@@ -9,8 +9,7 @@ import {
   StubRequestPublisher,
   type RequestPublisher,
 } from './access-requests/request.publisher';
-import { ApiKeyGuard } from './auth/api-key.guard';
-import { ApiKeyRegistry } from './auth/api-key.registry';
+import { ApiKeyGuard, apiKeysFromEnv } from './auth/api-key.guard';
 import { AddressThrottle } from './auth/address.throttle';
 import { ClientRateGuard } from './auth/client-rate.guard';
 import { IngestRateLimits } from './auth/rate.limits';
@@ -48,11 +47,11 @@ const CLAIM_SETTLE_MARGIN_MS = 5_000;
   controllers: [AccessRequestController],
   providers: [
     {
-      provide: ApiKeyRegistry,
+      provide: BearerTokenRegistry,
       inject: [ENV],
       useFactory: (env: IngestEnv) => {
-        const registry = ApiKeyRegistry.fromSources(env);
-        if (registry.usesDevKey) {
+        const { registry, usesDevKey } = apiKeysFromEnv(env);
+        if (usesDevKey) {
           logger.warn(
             `no API keys configured: accepting the development key "${DEV_API_KEY}" (client "${DEV_CLIENT_NAME}")`,
           );

@@ -17,7 +17,11 @@ import { ENV } from '@clearance/platform';
 import { RegistryCache } from './registry/registry.cache';
 import { SubjectRepository } from './registry/subject.repository';
 import { SanctionsScreener } from './screening/sanctions.screener';
-import { buildVerificationSection, type EnrichmentRules, type RegistryRead } from './verification.enricher';
+import {
+  buildVerificationSection,
+  type EnrichmentRules,
+  type RegistryRead,
+} from './verification-section.builder';
 import type { VerificationEnv } from './verification.env';
 
 const DAY_MS = 86_400_000;

@@ -22,7 +22,7 @@ import type { FastifyReply } from 'fastify';
 import { Readable } from 'node:stream';
 import { AuditQueryService, type RequestPage, type RequestTimeline, type StatsReport } from './audit.service';
 import { AuditorGuard } from './auditor.guard';
-import { AuditorQueryInterceptor } from './auditor-query.interceptor';
+import { AuditorCallLogInterceptor } from './auditor-call-log.interceptor';
 import { exportChunks } from './export.writer';
 import { ExportQueryDto, IntegrityQueryDto, RequestPageQueryDto, StatsQueryDto } from './request-filter.dto';
 import type { IntegrityReport } from '../store/chain/integrity.checker';
@@ -34,7 +34,7 @@ import { REQUEST_ID_SCHEMA, RequestIdPipe } from './request-id.pipe';
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing or unknown auditor token' })
 @UseGuards(AuditorGuard)
-@UseInterceptors(AuditorQueryInterceptor)
+@UseInterceptors(AuditorCallLogInterceptor)
 @Controller('v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditQueryService) {}

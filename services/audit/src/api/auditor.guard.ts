@@ -1,35 +1,46 @@
-import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
-import { ProblemException } from '@clearance/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  BearerTokenGuard,
+  BearerTokenRegistry,
+  type BearerFailure,
+  type BearerRole,
+} from '@clearance/platform';
 import type { FastifyRequest } from 'fastify';
-import { AuditorTokens } from './auditor.tokens';
+
+/** Auditors: each listed once, so the call log's name is one person (or ingest). */
+export const AUDITOR_TOKEN_ROLE: BearerRole = {
+  listVariable: 'AUDITOR_TOKENS',
+  fileVariable: 'AUDITOR_TOKENS_FILE',
+  fileFormat: 'lines',
+  names: /^[A-Za-z0-9._@-]{1,64}$/,
+  oneTokenPerName: true,
+};
 
 export type AuditorRequest = FastifyRequest & { auditor?: string };
 
+const REQUIRED = 'auditor bearer token required';
+const UNKNOWN = 'unknown auditor token';
+
 /** Auditor bearer tokens only: ingest API keys and admin credentials open nothing here. */
 @Injectable()
-export class AuditorGuard implements CanActivate {
+export class AuditorGuard extends BearerTokenGuard<AuditorRequest> {
   private readonly logger = new Logger(AuditorGuard.name);
 
-  constructor(private readonly tokens: AuditorTokens) {}
+  constructor(tokens: BearerTokenRegistry) {
+    super(tokens, {
+      realm: 'clearance-audit',
+      details: { missing: REQUIRED, malformed: REQUIRED, unknown: UNKNOWN, revoked: UNKNOWN },
+    });
+  }
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<AuditorRequest>();
-    const header = request.headers.authorization;
-    const m = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
-    const auditor = m ? this.tokens.authenticate(m[1]!) : undefined;
-    if (!auditor) {
-      this.logger.warn(
-        { method: request.method, path: request.url.split('?')[0], ip: request.ip, tokenGiven: m !== null },
-        'auditor authentication refused',
-      );
-      // RFC 6750: no error code when no credentials were sent, invalid_token otherwise.
-      throw new ProblemException(401, m ? 'unknown auditor token' : 'auditor bearer token required', {
-        'WWW-Authenticate': m
-          ? 'Bearer realm="clearance-audit", error="invalid_token"'
-          : 'Bearer realm="clearance-audit"',
-      });
-    }
+  protected admit(request: AuditorRequest, auditor: string): void {
     request.auditor = auditor;
-    return true;
+  }
+
+  protected refused(request: AuditorRequest, reason: BearerFailure): void {
+    this.logger.warn(
+      { method: request.method, path: request.url.split('?')[0], ip: request.ip, reason },
+      'auditor authentication refused',
+    );
   }
 }

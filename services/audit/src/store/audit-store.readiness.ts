@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ReadinessCheck } from '@clearance/platform';
 import { AuditEventRepository } from './events/audit-event.repository';
-import { AuditorQueryRepository } from './auditor-query.repository';
+import { AuditorCallLogRepository } from './auditor-call-log.repository';
 import { QuarantineRepository } from './events/quarantine.repository';
 import { RequestRecordRepository } from './projection/request-record.repository';
 
@@ -16,7 +16,7 @@ export class AuditStoreIndexes implements OnModuleInit, ReadinessCheck {
     private readonly events: AuditEventRepository,
     private readonly requests: RequestRecordRepository,
     private readonly quarantine: QuarantineRepository,
-    private readonly auditorQueries: AuditorQueryRepository,
+    private readonly auditorCallLog: AuditorCallLogRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -24,7 +24,7 @@ export class AuditStoreIndexes implements OnModuleInit, ReadinessCheck {
       this.events.ensureIndexes(),
       this.requests.ensureIndexes(),
       this.quarantine.ensureIndexes(),
-      this.auditorQueries.ensureIndexes(),
+      this.auditorCallLog.ensureIndexes(),
     ]);
     this.created = true;
     this.logger.log('audit store indexes present');

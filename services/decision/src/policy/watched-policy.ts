@@ -1,32 +1,22 @@
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { loadPolicyFile, type CompiledPolicy } from '@clearance/policy';
-import { Counter, Gauge, register } from 'prom-client';
+import { registeredMetric, ReloadingSnapshot } from '@clearance/platform';
+import { Counter, Gauge } from 'prom-client';
 
 export type PolicySlot = 'active' | 'shadow';
 
-function metric<T>(name: string, make: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? make();
-}
+type LoadedPolicy = ReturnType<typeof loadPolicyFile>;
 
-const reloads = metric(
-  'clearance_policy_reloads_total',
-  () =>
-    new Counter({
-      name: 'clearance_policy_reloads_total',
-      help: 'Policy (re)loads by slot and result (loaded, rejected)',
-      labelNames: ['slot', 'result'],
-    }),
-);
-const loaded = metric(
-  'clearance_policy_info',
-  () =>
-    new Gauge({
-      name: 'clearance_policy_info',
-      help: 'The policy in force per slot (value 1), by id, version and hash',
-      labelNames: ['slot', 'id', 'version', 'hash'],
-    }),
-);
+const reloads = registeredMetric(Counter, {
+  name: 'clearance_policy_reloads_total',
+  help: 'Policy (re)loads by slot and result (loaded, rejected)',
+  labelNames: ['slot', 'result'],
+});
+const loaded = registeredMetric(Gauge, {
+  name: 'clearance_policy_info',
+  help: 'The policy in force per slot (value 1), by id, version and hash',
+  labelNames: ['slot', 'id', 'version', 'hash'],
+});
 
 /**
  * One policy file kept compiled and current: reloaded when it or an import changes. A new version replaces
@@ -35,81 +25,71 @@ const loaded = metric(
  */
 export class WatchedPolicy {
   private readonly logger = new Logger(WatchedPolicy.name);
-  private policy?: CompiledPolicy;
-  private error?: string;
-  private watched = new Set<string>();
-  private readonly onChange = (curr: Stats, prev: Stats): void => {
-    if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size || curr.ino !== prev.ino) this.reload();
-  };
+  private readonly snapshot: ReloadingSnapshot<LoadedPolicy>;
 
   constructor(
     readonly slot: PolicySlot,
     readonly path: string,
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    this.snapshot = new ReloadingSnapshot<LoadedPolicy>({
+      name: `policy:${slot}`,
+      files: [path],
+      filesOf: (loaded) => loaded.files,
+      load: () => loadPolicyFile(path),
+      same: (a, b) => a.policy.ref.hash === b.policy.ref.hash && sameDatasets(a.policy, b.policy),
+      onSwap: (next, old) => this.inForce(next.policy, old?.policy),
+      logger: {
+        log: (msg) => this.logger.log(msg),
+        warn: (msg) => this.logger.warn(msg),
+        error: () => this.rejected(),
+      },
+    });
+  }
 
   /** The version in force, or undefined if no valid version was ever loaded. */
   get current(): CompiledPolicy | undefined {
-    return this.policy;
+    return this.snapshot.current?.policy;
   }
 
   /** Why the last load failed (cleared by a successful load). */
   get lastError(): string | undefined {
-    return this.error;
+    return this.snapshot.lastError;
   }
 
   start(): void {
     this.reload();
-    if (this.watched.size === 0) this.watch([this.path]);
+    this.snapshot.watch(this.intervalMs);
   }
 
   stop(): void {
-    for (const f of this.watched) unwatchFile(f, this.onChange);
-    this.watched.clear();
+    this.snapshot.stop();
   }
 
   /** Loads the file now; returns true when a new version is in force. */
   reload(): boolean {
-    try {
-      const { policy, files } = loadPolicyFile(this.path);
-      this.watch(files);
-      const old = this.policy;
-      if (old && old.ref.hash === policy.ref.hash && sameDatasets(old, policy)) return false;
-      this.policy = policy;
-      this.error = undefined;
-      reloads.inc({ slot: this.slot, result: 'loaded' });
-      if (old)
-        loaded.remove({ slot: this.slot, id: old.ref.id, version: old.ref.version, hash: old.ref.hash });
-      loaded.set(
-        { slot: this.slot, id: policy.ref.id, version: policy.ref.version, hash: policy.ref.hash },
-        1,
-      );
-      this.logger.log(
-        `${this.slot} policy ${policy.ref.id}@${policy.ref.version} (sha256 ${policy.ref.hash.slice(0, 12)}) in force` +
-          (old ? `, replacing ${old.ref.version} (${old.ref.hash.slice(0, 12)})` : '') +
-          ` from ${this.path}`,
-      );
-      return true;
-    } catch (err) {
-      this.error = (err as Error).message;
-      reloads.inc({ slot: this.slot, result: 'rejected' });
-      this.logger.error(
-        `${this.slot} policy rejected, ${
-          this.policy
-            ? `${this.policy.ref.id}@${this.policy.ref.version} stays in force`
-            : 'no policy in force'
-        }: ${this.error}`,
-      );
-      return false;
-    }
+    return this.snapshot.reloadSync();
   }
 
-  private watch(files: string[]): void {
-    const next = new Set(files);
-    for (const f of this.watched) if (!next.has(f)) unwatchFile(f, this.onChange);
-    for (const f of next)
-      if (!this.watched.has(f)) watchFile(f, { interval: this.intervalMs, persistent: false }, this.onChange);
-    this.watched = next;
+  private inForce(policy: CompiledPolicy, old: CompiledPolicy | undefined): void {
+    reloads.inc({ slot: this.slot, result: 'loaded' });
+    if (old) loaded.remove({ slot: this.slot, id: old.ref.id, version: old.ref.version, hash: old.ref.hash });
+    loaded.set({ slot: this.slot, id: policy.ref.id, version: policy.ref.version, hash: policy.ref.hash }, 1);
+    this.logger.log(
+      `${this.slot} policy ${policy.ref.id}@${policy.ref.version} (sha256 ${policy.ref.hash.slice(0, 12)}) in force` +
+        (old ? `, replacing ${old.ref.version} (${old.ref.hash.slice(0, 12)})` : '') +
+        ` from ${this.path}`,
+    );
+  }
+
+  private rejected(): void {
+    reloads.inc({ slot: this.slot, result: 'rejected' });
+    const policy = this.current;
+    this.logger.error(
+      `${this.slot} policy rejected, ${
+        policy ? `${policy.ref.id}@${policy.ref.version} stays in force` : 'no policy in force'
+      }: ${this.lastError}`,
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pollUntil } from '@clearance/testing';
 import { defaultGeoDataConfig, type GeoDataConfig } from './geo-data.config';
 import { GeoDataStore, type GeoLogger } from './geo-data.store';
-import { geolocateIp } from './ip.geolocator';
+import { geolocateIp } from './geo-section.builder';
 
 const TOR_A = '101.99.92.179\n2001:0470:0001:0908:0000:0000:0000:9001\n';
 const TOR_B = '8.8.8.8\n';

@@ -1,43 +1,68 @@
-import { type Stats, statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { ReloadingSnapshot, type SnapshotLogger } from '@clearance/platform';
 import type { GeoDataConfig } from './geo-data.config';
 import { dataComponents, type DataComponent, type LoadedPart, type SnapshotPart } from './geo-data.sources';
 import type { GeoSnapshot } from './geo.snapshot';
 
 /** The few logger methods the engine needs, so it stays free of any framework. */
-export interface GeoLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type GeoLogger = SnapshotLogger;
 
 const silent: GeoLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
- * Holds the current GeoSnapshot and replaces it when a data file changes: the changed component is loaded in
- * full first, then one reference is swapped. A failed load keeps the previous data (and says so in the log),
- * so a truncated or malformed file never switches a signal off.
+ * Holds the current GeoSnapshot and replaces it when a data file changes: each component is a ReloadingSnapshot
+ * (the changed one is loaded in full first), then one reference to the composed snapshot is swapped. A failed
+ * load keeps the previous data (and says so in the log), so a truncated or malformed file never switches a
+ * signal off.
  */
 export class GeoDataStore {
   private snapshot: GeoSnapshot;
-  /** What each watched file looked like when last seen (`mtime|size|inode`, or null when it was missing). */
-  private readonly seen = new Map<string, string | null>();
-  private poller?: NodeJS.Timeout;
-  private queue: Promise<unknown> = Promise.resolve();
-  private failures = 0;
 
   private constructor(
     private readonly components: readonly DataComponent[],
-    private readonly parts: Map<string, LoadedPart>,
-    private readonly logger: GeoLogger,
+    private readonly parts: ReadonlyMap<string, ReloadingSnapshot<LoadedPart>>,
   ) {
     this.snapshot = this.compose(0);
   }
 
   static async open(config: GeoDataConfig, logger: GeoLogger = silent): Promise<GeoDataStore> {
     const components = dataComponents(config);
-    const loaded = await Promise.all(components.map(async (c) => [c.name, await c.load()] as const));
-    return new GeoDataStore(components, new Map(loaded), logger);
+    // The components swap the store's snapshot once it exists (their first loads happen before it does).
+    const opened: { store?: GeoDataStore } = {};
+    const parts = new Map(
+      components.map((c) => {
+        const started = { at: 0 };
+        const part: ReloadingSnapshot<LoadedPart> = new ReloadingSnapshot<LoadedPart>({
+          name: `geo:${c.name}`,
+          files: c.files,
+          load: () => {
+            started.at = performance.now();
+            return c.load();
+          },
+          onSwap: () => {
+            const store = opened.store;
+            if (!store) return;
+            store.snapshot = store.compose(store.snapshot.generation + 1);
+            logger.log(
+              `reloaded ${c.name} in ${Math.round(performance.now() - started.at)} ms (generation ${store.snapshot.generation})`,
+            );
+          },
+          logger: {
+            log: (msg) => logger.log(msg),
+            warn: (msg) => logger.warn(msg),
+            error: () =>
+              logger.error(`reload of ${c.name} failed, keeping the data in use: ${part.lastError}`),
+          },
+        });
+        return [c.name, part] as const;
+      }),
+    );
+    await Promise.all(
+      [...parts.values()].map(async (part) => {
+        if (!(await part.reload())) throw new Error(part.lastError);
+      }),
+    );
+    opened.store = new GeoDataStore(components, parts);
+    return opened.store;
   }
 
   /** The snapshot to use for one whole request: read it once, use it throughout. */
@@ -47,7 +72,9 @@ export class GeoDataStore {
 
   /** Reloads that failed since start (the data in use stayed the previous one). */
   get failedReloads(): number {
-    return this.failures;
+    let failures = 0;
+    for (const part of this.parts.values()) failures += part.failedReloads;
+    return failures;
   }
 
   /** Files the store reads, by component. */
@@ -55,70 +82,25 @@ export class GeoDataStore {
     return Object.fromEntries(this.components.map((c) => [c.name, c.files]));
   }
 
-  /**
-   * Reloads one component (by name) and swaps the snapshot; resolves true when the new data is in use.
-   * Reloads run one at a time so two changes in a row cannot interleave.
-   */
+  /** Reloads one component (by name) and swaps the snapshot; resolves true when the new data is in use. */
   reload(name: string): Promise<boolean> {
-    const component = this.components.find((c) => c.name === name);
-    if (!component) return Promise.reject(new Error(`no data component ${name}`));
-    const run = this.queue.then(async () => {
-      const started = performance.now();
-      try {
-        this.parts.set(name, await component.load());
-      } catch (err) {
-        this.failures++;
-        this.logger.error(`reload of ${name} failed, keeping the data in use: ${(err as Error).message}`);
-        return false;
-      }
-      this.snapshot = this.compose(this.snapshot.generation + 1);
-      this.logger.log(
-        `reloaded ${name} in ${Math.round(performance.now() - started)} ms (generation ${this.snapshot.generation})`,
-      );
-      return true;
-    });
-    this.queue = run;
-    return run;
+    const part = this.parts.get(name);
+    if (!part) return Promise.reject(new Error(`no data component ${name}`));
+    return part.reload();
   }
 
-  /**
-   * Polls every data file (stat, no inotify: works on every filesystem) and reloads what changed. What a file
-   * looks like is taken now, synchronously, so a replacement right after this call is noticed too.
-   */
+  /** Polls every data file (stat, no inotify: works on every filesystem) and reloads what changed. */
   watch(intervalMs: number): void {
-    if (this.poller) return;
-    for (const c of this.components) for (const file of c.files) this.seen.set(file, statKeySync(file));
-    let polling = false;
-    this.poller = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      void this.poll().finally(() => (polling = false));
-    }, intervalMs);
-    this.poller.unref();
-  }
-
-  private async poll(): Promise<void> {
-    for (const component of this.components) {
-      let changed = false;
-      for (const file of component.files) {
-        const now = await stat(file).then(statKey, () => null);
-        if (now === this.seen.get(file)) continue;
-        this.seen.set(file, now);
-        if (now === null) this.logger.warn(`${file} disappeared, keeping the data in use`);
-        else changed = true;
-      }
-      if (changed) void this.reload(component.name);
-    }
+    for (const part of this.parts.values()) part.watch(intervalMs);
   }
 
   close(): void {
-    clearInterval(this.poller);
-    this.poller = undefined;
+    for (const part of this.parts.values()) part.stop();
   }
 
   private compose(generation: number): GeoSnapshot {
     const merged: SnapshotPart = {};
-    for (const c of this.components) Object.assign(merged, this.parts.get(c.name)!.part);
+    for (const c of this.components) Object.assign(merged, this.parts.get(c.name)!.current!.part);
     const missing = (what: string): never => {
       throw new Error(`geo data: no component provided ${what}`);
     };
@@ -136,21 +118,9 @@ export class GeoDataStore {
       vpnRanges: merged.vpnRanges ?? missing('vpnRanges'),
       proxyRanges: merged.proxyRanges ?? missing('proxyRanges'),
       operatorLists: merged.operatorLists ?? missing('operatorLists'),
-      datasets: Object.freeze(this.components.flatMap((c) => this.parts.get(c.name)!.datasets)),
+      datasets: Object.freeze(this.components.flatMap((c) => this.parts.get(c.name)!.current!.datasets)),
       generation,
     };
     return Object.freeze(snapshot);
-  }
-}
-
-function statKey(st: Stats): string {
-  return `${st.mtimeMs}|${st.size}|${st.ino}`;
-}
-
-function statKeySync(file: string): string | null {
-  try {
-    return statKey(statSync(file));
-  } catch {
-    return null;
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGeoDataConfig } from './geo-data.config';
 import { GeoDataStore, type GeoLogger } from './geo-data.store';
-import { geolocateIp } from './ip.geolocator';
+import { geolocateIp } from './geo-section.builder';
 import { TorListRefresher } from './tor-list.refresher';
 
 const quiet: GeoLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,6 +1,6 @@
 import { NameScreener } from './name.screener';
-import { defaultSources, loadSanctionsLists } from './sanctions.files';
-import { parseCsl, parseOfacSdn, remarkAliases } from './sanctions.loader';
+import { defaultSources, loadSanctionsLists } from './sanctions-lists.loader';
+import { parseCsl, parseOfacSdn, remarkAliases } from './sanctions.parser';
 import { evaluateQuality, generateQualitySet } from './quality/screening.quality';
 import { REQUIRED_KINDS } from './quality/perturbation.generator';
 

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { ListEntry, LoadedList } from './sanctions.loader';
+import type { ListEntry, LoadedList } from './sanctions.parser';
 import { ScreeningIndex } from './screening.index';
 import { foldName } from './name.normalizer';
 import { staleLists, type StaleList } from './list.freshness';

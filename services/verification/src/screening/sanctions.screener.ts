@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ENV } from '@clearance/platform';
+import { ENV, ReloadingSnapshot } from '@clearance/platform';
 import type { VerificationEnv } from '../verification.env';
 import { describeStale, type StaleList } from './list.freshness';
 import {
@@ -8,12 +8,7 @@ import {
   type ListVersion,
   type NameScreeningResult,
 } from './name.screener';
-import {
-  defaultSources,
-  loadSanctionsLists,
-  sourcesFingerprint,
-  type SanctionsSources,
-} from './sanctions.files';
+import { defaultSources, loadSanctionsLists, type SanctionsSources } from './sanctions-lists.loader';
 
 export function sourcesFromEnv(env: VerificationEnv): SanctionsSources {
   const defaults = defaultSources();
@@ -37,26 +32,39 @@ export function sourcesFromEnv(env: VerificationEnv): SanctionsSources {
 @Injectable()
 export class SanctionsScreener implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SanctionsScreener.name);
-  private readonly sources: SanctionsSources;
-  private current?: NameScreener;
-  private fingerprint = '';
-  private timer?: NodeJS.Timeout;
-  private reloading = false;
+  private readonly snapshot: ReloadingSnapshot<NameScreener>;
 
   constructor(@Inject(ENV) private readonly env: VerificationEnv) {
-    this.sources = sourcesFromEnv(env);
+    const sources = sourcesFromEnv(env);
+    this.snapshot = new ReloadingSnapshot({
+      name: 'sanctions-lists',
+      files: [sources.sdnPath, sources.altPath, sources.addPath, sources.cslPath].filter(
+        (p): p is string => p !== undefined,
+      ),
+      load: async () =>
+        new NameScreener(
+          await loadSanctionsLists(sources),
+          env.SCREENING_CACHE_SIZE,
+          env.SANCTIONS_MAX_AGE_DAYS,
+        ),
+      onSwap: (next) => this.loaded(next),
+      logger: {
+        log: (msg) => this.logger.log(msg),
+        warn: (msg) => this.logger.warn(msg),
+        error: (msg) =>
+          this.logger.error({ msg: 'sanctions list reload failed; keeping the loaded lists', err: msg }),
+      },
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    await this.reload();
-    if (this.env.SANCTIONS_RELOAD_INTERVAL_MS > 0) {
-      this.timer = setInterval(() => void this.reloadIfChanged(), this.env.SANCTIONS_RELOAD_INTERVAL_MS);
-      this.timer.unref();
-    }
+    if (!(await this.snapshot.reload()))
+      throw new Error(`sanctions lists not loaded: ${this.snapshot.lastError}`);
+    this.snapshot.watch(this.env.SANCTIONS_RELOAD_INTERVAL_MS);
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.snapshot.stop();
   }
 
   get versions(): ListVersion[] {
@@ -69,35 +77,21 @@ export class SanctionsScreener implements OnModuleInit, OnApplicationShutdown {
 
   /** Lists older than SANCTIONS_MAX_AGE_DAYS at `now` (none loaded yet: nothing to call stale). */
   staleLists(now: Date): StaleList[] {
-    return this.current?.staleLists(now) ?? [];
+    return this.snapshot.current?.staleLists(now) ?? [];
   }
 
   private get screener(): NameScreener {
-    if (!this.current) throw new Error('sanctions lists not loaded');
-    return this.current;
+    const current = this.snapshot.current;
+    if (!current) throw new Error('sanctions lists not loaded');
+    return current;
   }
 
+  /** Reloads when a list file changed since it was last read (what the poller does every interval). */
   async reloadIfChanged(): Promise<void> {
-    if (this.reloading) return;
-    this.reloading = true;
-    try {
-      if ((await sourcesFingerprint(this.sources)) !== this.fingerprint) await this.reload();
-    } catch (err) {
-      this.logger.error({
-        msg: 'sanctions list reload failed; keeping the loaded lists',
-        err: (err as Error).message,
-      });
-    } finally {
-      this.reloading = false;
-    }
+    await this.snapshot.poll();
   }
 
-  private async reload(): Promise<void> {
-    const fingerprint = await sourcesFingerprint(this.sources);
-    const lists = await loadSanctionsLists(this.sources);
-    const next = new NameScreener(lists, this.env.SCREENING_CACHE_SIZE, this.env.SANCTIONS_MAX_AGE_DAYS);
-    this.current = next;
-    this.fingerprint = fingerprint;
+  private loaded(next: NameScreener): void {
     this.logger.log({ msg: 'sanctions lists loaded', lists: next.versions, names: next.indexedNames });
     const stale = next.staleLists(new Date());
     if (stale.length > 0)

@@ -1,5 +1,5 @@
 import jaroWinkler from 'talisman/metrics/jaro-winkler';
-import type { ListedName } from './sanctions.loader';
+import type { ListedName } from './sanctions.parser';
 import {
   HONORIFICS,
   LEGAL_FORMS,

@@ -1,5 +1,5 @@
 import commonNames from './common-names.json';
-import type { LoadedList } from '../sanctions.loader';
+import type { LoadedList } from '../sanctions.parser';
 import { POTENTIAL_MATCH_THRESHOLD, type NameScreener } from '../name.screener';
 import { generateQualityCases, type PerturbedCase, type QualityCases } from './perturbation.generator';
 

@@ -9,7 +9,7 @@ import { defaultGeoDataConfig } from './geo-data.config';
 import { GeoDataStore } from './geo-data.store';
 import type { GeoSnapshot } from './geo.snapshot';
 import { InvalidIpAddressError } from './ip.address';
-import { geoSection, geolocateIp } from './ip.geolocator';
+import { geoSection, geolocateIp } from './geo-section.builder';
 
 // Every address below was looked up in the bundled data (DB-IP Lite 2026-06, @ip-location-db/asn 2.3.2026061719,
 // Tor exit snapshot 2024-02-27); the expectations are what that data says, not what we would like it to say.

@@ -1,13 +1,13 @@
 import { aGeolocatedEvent } from '@clearance/testing';
 import type { OrganizationRecord, Stored, UserRecord } from './registry/subject.schema';
 import { NameScreener } from './screening/name.screener';
-import { parseOfacSdn } from './screening/sanctions.loader';
+import { parseOfacSdn } from './screening/sanctions.parser';
 import {
   buildVerificationSection,
   inRanges,
   ownershipOf,
   type EnrichmentRules,
-} from './verification.enricher';
+} from './verification-section.builder';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const DAY = 86_400_000;

@@ -7,7 +7,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { type Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { AuditorQueryRepository } from '../store/auditor-query.repository';
+import { AuditorCallLogRepository } from '../store/auditor-call-log.repository';
 import type { AuditorRequest } from './auditor.guard';
 
 /**
@@ -15,10 +15,10 @@ import type { AuditorRequest } from './auditor.guard';
  * before the answer goes out (no record, no answer), refused queries included.
  */
 @Injectable()
-export class AuditorQueryInterceptor implements NestInterceptor {
-  private readonly logger = new Logger(AuditorQueryInterceptor.name);
+export class AuditorCallLogInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(AuditorCallLogInterceptor.name);
 
-  constructor(private readonly queries: AuditorQueryRepository) {}
+  constructor(private readonly callLog: AuditorCallLogRepository) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuditorRequest>();
@@ -35,7 +35,7 @@ export class AuditorQueryInterceptor implements NestInterceptor {
         durationMs: Date.now() - started,
       };
       this.logger.log(entry, 'auditor query');
-      await this.queries.record(entry);
+      await this.callLog.record(entry);
     };
     return next.handle().pipe(
       mergeMap((body: unknown) => from(record(200, resultCount(body)).then(() => body))),

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { contentHash, parseCsl, parseOfacSdn, type LoadedList } from './sanctions.loader';
+import { contentHash, parseCsl, parseOfacSdn, type LoadedList } from './sanctions.parser';
 
 /** The shipped default lists (2021 snapshots, see data/sanctions/versions.json). */
 export const DEFAULT_SANCTIONS_DIR = join(__dirname, '..', '..', 'data', 'sanctions');
@@ -39,17 +39,6 @@ async function shippedDate(list: string, path: string): Promise<string | undefin
 
 async function mtimeDate(path: string): Promise<string> {
   return (await stat(path)).mtime.toISOString().slice(0, 10);
-}
-
-/** Every configured file with its modification time: a change here means reload. */
-export async function sourcesFingerprint(sources: SanctionsSources): Promise<string> {
-  const paths = [sources.sdnPath, sources.altPath, sources.addPath, sources.cslPath].filter(
-    (p): p is string => p !== undefined,
-  );
-  const stats = await Promise.all(
-    paths.map(async (p) => `${p}:${(await stat(p)).mtimeMs}:${(await stat(p)).size}`),
-  );
-  return stats.join('|');
 }
 
 /** Reads and parses every configured list; the files are read as UTF-8 (OFAC's are ASCII). */

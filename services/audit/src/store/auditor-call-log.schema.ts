@@ -1,9 +1,10 @@
 import { Schema } from 'mongoose';
 
-export const AUDITOR_QUERIES_COLLECTION = 'audit_auditor_queries';
+// The name predates the AuditorCallLog rename; kept so that records already stored stay readable.
+export const AUDITOR_CALL_LOG_COLLECTION = 'audit_auditor_queries';
 
 /** Who asked the audit store what, and what came of it: auditor access is itself audited. */
-export interface AuditorQueryRecord {
+export interface AuditorCallRecord {
   auditor: string;
   method: string;
   path: string;
@@ -15,7 +16,7 @@ export interface AuditorQueryRecord {
   durationMs: number;
 }
 
-export const AuditorQuerySchema = new Schema<AuditorQueryRecord>(
+export const AuditorCallLogSchema = new Schema<AuditorCallRecord>(
   {
     auditor: { type: String, required: true },
     method: { type: String, required: true },
@@ -27,12 +28,12 @@ export const AuditorQuerySchema = new Schema<AuditorQueryRecord>(
     durationMs: { type: Number, required: true },
   },
   {
-    collection: AUDITOR_QUERIES_COLLECTION,
+    collection: AUDITOR_CALL_LOG_COLLECTION,
     versionKey: false,
     autoIndex: false,
     strict: 'throw',
     strictQuery: 'throw',
   },
 );
-AuditorQuerySchema.index({ auditor: 1, at: -1 }, { name: 'auditor_at' });
-AuditorQuerySchema.index({ at: -1 }, { name: 'at' });
+AuditorCallLogSchema.index({ auditor: 1, at: -1 }, { name: 'auditor_at' });
+AuditorCallLogSchema.index({ at: -1 }, { name: 'at' });
