@@ -28,7 +28,7 @@ import {
   RequestRecordSchema,
   type RequestRecord,
 } from '../services/audit/src/store/projection/request-record.schema';
-import { aRequestChain } from '../services/audit/test/audit-event.factory';
+import { aRequestChain } from '@clearance/testing';
 import { openStoreHarness } from '../services/audit/test/audit-store.harness';
 import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';
 

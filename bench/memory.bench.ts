@@ -6,7 +6,10 @@
  */
 import mongoose from 'mongoose';
 import { NameScreener } from '../services/verification/src/screening/name.screener';
-import { defaultSources, loadSanctionsLists } from '../services/verification/src/screening/sanctions-lists.loader';
+import {
+  defaultSources,
+  loadSanctionsLists,
+} from '../services/verification/src/screening/sanctions-lists.loader';
 import { loadAverage, writeResult } from './bench.support';
 
 const N = Number(/--registered=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 100000);

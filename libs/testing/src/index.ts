@@ -6,3 +6,4 @@ export * from './event.factories';
 export * from './private-infra';
 export * from './kafka-cluster';
 export * from './request.tracer';
+export * from './request-chain.factory';

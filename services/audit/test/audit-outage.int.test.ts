@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { ACCESS_TOPICS, Topics } from '@clearance/contracts';
 import {
+  aRequestChain,
   TestKafka,
   freePort,
   pollUntil,
@@ -14,7 +15,6 @@ import {
   type ServiceProcess,
 } from '@clearance/testing';
 import { bearerTokenHash as hashToken } from '@clearance/platform';
-import { aRequestChain } from './audit-event.factory';
 import { AuditApiClient } from './audit-api.client';
 
 const INFRA = join(__dirname, '..', '..', '..', 'deploy', 'local', 'infra.sh');

@@ -1,6 +1,6 @@
 import { Topics } from '@clearance/contracts';
 import { IntegrityChecker } from '../src/store/chain/integrity.checker';
-import { aRequestChain } from './audit-event.factory';
+import { aRequestChain } from '@clearance/testing';
 import { openStoreHarness, type StoreHarness } from './audit-store.harness';
 
 // The store path against the real database (FerretDB here, MongoDB in production), without Kafka.

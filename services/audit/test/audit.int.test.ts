@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { ACCESS_TOPICS, Topics, type AccessDecidedV1 } from '@clearance/contracts';
 import {
+  aDeadLetter,
+  aRequestChain,
+  type RequestChainOptions,
   TestKafka,
   pollUntil,
   spawnService,
@@ -9,7 +12,6 @@ import {
   type ServiceProcess,
 } from '@clearance/testing';
 import { bearerTokenHash as hashToken } from '@clearance/platform';
-import { aDeadLetter, aRequestChain, type RequestChainOptions } from './audit-event.factory';
 import { AuditApiClient } from './audit-api.client';
 import { mongoUriFor } from './audit-store.harness';
 

@@ -1,5 +1,5 @@
 import { Topics } from '@clearance/contracts';
-import { aRequestChain } from '../../test/audit-event.factory';
+import { aRequestChain } from '@clearance/testing';
 import { MAX_RAW_BYTES, prepare } from './audit.store';
 
 describe(prepare.name, () => {

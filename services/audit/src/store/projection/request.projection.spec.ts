@@ -1,4 +1,4 @@
-import { aRequestChain } from '../../../test/audit-event.factory';
+import { aRequestChain } from '@clearance/testing';
 import { buckets, recordOfDecision } from './request.projection';
 
 describe(recordOfDecision.name, () => {
