@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { ROOT } from './bench.support';
 
@@ -21,8 +21,11 @@ const DATA = [
   'libs/policy/data',
   'services/geolocation/data',
   'services/verification/data',
-  // the console's page, style sheet and the TypeScript esbuild bundles at the first request
-  'services/audit/src/console/web',
+  // the console's page, style sheet and the TypeScript esbuild bundles at the first request, beside the compiled
+  // .js of the same files (the server imports console.filters.js; esbuild prefers the .ts)
+  ...readdirSync(join(ROOT, 'services/audit/src/console/web'))
+    .filter((f) => /\.(html|css|ts)$/.test(f) && !f.endsWith('.spec.ts'))
+    .map((f) => `services/audit/src/console/web/${f}`),
 ];
 
 function link(target: string, at: string): void {
