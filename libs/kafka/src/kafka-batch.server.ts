@@ -24,7 +24,7 @@ import { EventPublisher } from './event.publisher';
 import { isTransientError } from './errors';
 import { KafkaConnection } from './kafka.connection';
 import { kafkaMetrics } from './kafka.metrics';
-import { KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
+import { CONSUMER_RETRY, KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
 import type { ConsumedBatch, ConsumedMessage, Outbound } from './outbound';
 import { OffsetCommitter } from './offset.committer';
 
@@ -176,9 +176,8 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       heartbeatInterval: this.heartbeatEveryMs,
       minBytes: this.settings.fetchMinBytes,
       maxWaitTimeInMs: this.settings.fetchMaxWaitMs,
-      // fetches probe at least once a second, so the broker's return is noticed within a second; after ~18 s of
-      // failures kafkajs crashes and restarts the consumer (as a new member, which waits out the old one's session)
-      retry: { initialRetryTime: 200, retries: 20, maxRetryTime: 1_000 },
+      // after the retries kafkajs restarts the consumer as a new member, which waits out the old one's session
+      retry: { ...CONSUMER_RETRY },
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) {

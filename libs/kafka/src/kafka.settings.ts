@@ -74,3 +74,9 @@ export const DEFAULT_KAFKA_SETTINGS: Omit<KafkaSettings, 'brokers' | 'clientId' 
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, topic: string): string {
   return settings.topicPrefix + topic;
 }
+
+/**
+ * Retry of every long-lived consumer: fetches probe at least once a second, so a broker's return is noticed
+ * within a second; after ~18 s of failures kafkajs crashes and restarts the consumer.
+ */
+export const CONSUMER_RETRY = { initialRetryTime: 200, retries: 20, maxRetryTime: 1_000 } as const;

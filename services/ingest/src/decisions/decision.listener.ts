@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@clearance/contracts';
-import { KafkaConnection } from '@clearance/kafka';
+import { CONSUMER_RETRY, KafkaConnection } from '@clearance/kafka';
 import type { ReadinessCheck } from '@clearance/platform';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -57,9 +57,7 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
         maxWaitTimeInMs: 100,
-        // as the stage transport (kafka-batch.server.ts): fetches probe at least once a second, so the broker's
-        // return is noticed within a second instead of after a crash, a restart and a new member's join
-        retry: { initialRetryTime: 200, retries: 20, maxRetryTime: 1_000 },
+        retry: { ...CONSUMER_RETRY }, // as the stage transport
       });
       this.consumer = consumer;
       consumer.on(consumer.events.GROUP_JOIN, () => {
