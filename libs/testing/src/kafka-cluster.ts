@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports';
+import { freePorts } from './ports';
 
 const run = promisify(execFile);
 const SCRIPT = join(__dirname, '..', '..', '..', 'deploy', 'local', 'kafka-cluster.sh');
@@ -20,8 +20,7 @@ export class KafkaCluster {
   ) {}
 
   static async start(): Promise<KafkaCluster> {
-    const ports: number[] = [];
-    for (let i = 0; i < 6; i++) ports.push(await freePort());
+    const ports = await freePorts(6);
     const stateDir = mkdtempSync(join(tmpdir(), 'clearance-cluster-'));
     const cluster = new KafkaCluster(
       {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports';
+import { freePorts } from './ports';
 
 const run = promisify(execFile);
 const INFRA = join(__dirname, '..', '..', '..', 'deploy', 'local', 'infra.sh');
@@ -21,13 +21,7 @@ export class PrivateInfra {
   ) {}
 
   static async start(): Promise<PrivateInfra> {
-    const [kafka, controller, mongo, debug, secure] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    const [kafka, controller, mongo, debug, secure] = await freePorts(5);
     const stateDir = mkdtempSync(join(tmpdir(), 'clearance-infra-'));
     const env = {
       CLEARANCE_STATE_DIR: stateDir,

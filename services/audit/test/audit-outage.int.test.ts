@@ -8,7 +8,7 @@ import { ACCESS_TOPICS, Topics } from '@clearance/contracts';
 import {
   aRequestChain,
   TestKafka,
-  freePort,
+  freePorts,
   pollUntil,
   spawnService,
   uniqueTopicPrefix,
@@ -37,7 +37,7 @@ describe('audit service across a database outage', () => {
     execFileSync('bash', [INFRA, command, 'test'], { env: ferretEnv, stdio: ['ignore', 'ignore', 'pipe'] });
 
   beforeAll(async () => {
-    const [mongoPort, debugPort] = [await freePort(), await freePort()];
+    const [mongoPort, debugPort] = await freePorts(2);
     ferretEnv = {
       ...process.env,
       CLEARANCE_STATE_DIR: stateDir,
