@@ -32,6 +32,10 @@ describe(IdempotencyStore.name, () => {
   afterEach(() => jest.restoreAllMocks());
 
   const flushed = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+  /** Turns the event loop until the background acknowledgement writer has recorded `n` outcomes (or gives up). */
+  const recorded = async (n: number): Promise<void> => {
+    for (let i = 0; i < 1_000 && repository.outcomes.size < n; i++) await new Promise((r) => setImmediate(r));
+  };
 
   it('lets the first writer hold a key and tells the second it is taken', async () => {
     const first = sut.draft('k', 'f1', ids, new Date(now));
@@ -96,7 +100,7 @@ describe(IdempotencyStore.name, () => {
     const old = sut.draft('k', 'f1', ids, new Date(now));
     await sut.claim([old]);
     sut.accepted([old]);
-    await flushed();
+    await recorded(1);
     now += 60_000;
 
     await expect(sut.settle('k', 'f2')).resolves.toEqual({ kind: 'vanished' });
@@ -109,7 +113,7 @@ describe(IdempotencyStore.name, () => {
     await sut.claim(claims);
     const before = repository.calls;
     for (const c of claims) sut.accepted([c]);
-    await flushed();
+    await recorded(3);
 
     expect(repository.calls - before).toBe(1);
     expect([...repository.outcomes.keys()]).toEqual(claims.map((c) => outcomeId(c)));
