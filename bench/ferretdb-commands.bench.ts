@@ -3,7 +3,7 @@
  * batch), measured from the FerretDB process's own CPU time (/proc), so it holds on a loaded machine where
  * wall-clock rates do not. Each kind runs `--n` times, one command at a time, on a fresh database with the audit
  * store's real indexes (its mongoose schemas'). Needs the test-profile FerretDB of deploy/local/infra.sh.
- *   node -r @swc-node/register bench/ferretdb-commands.bench.ts [--n=400]
+ *   node -r @swc-node/register bench/ferretdb-commands.bench.ts [--n=400] [--name=ferretdb-commands]
  */
 import { randomUUID } from 'node:crypto';
 import { aDecidedEvent } from '@clearance/testing';
@@ -14,6 +14,7 @@ import { recordOfDecision } from '../services/audit/src/store/projection/request
 import { cpuMs, ensureInfra, infraPids, loadAverage, writeResult } from './bench.support';
 
 const N = Number(/--n=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 400);
+const NAME = /--name=([\w.-]+)/.exec(process.argv.join(' '))?.[1] ?? 'ferretdb-commands';
 
 async function main(): Promise<void> {
   const { mongoUri } = ensureInfra();
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   }
   await db.dropDatabase();
   await conn.close();
-  writeResult('ferretdb-commands', { machine: { cores: 2 }, rows });
+  writeResult(NAME, { machine: { cores: 2 }, rows });
 }
 
 void main().then(
