@@ -11,7 +11,7 @@ export function networkClassesComponent(config: GeoDataConfig): DataComponent {
     files: [file],
     load: async () => {
       const raw = await readFile(file);
-      const networkClasses = parseNetworkClasses(raw.toString('utf8'));
+      const networkClasses = parseNetworkClasses(file, raw.toString('utf8'));
       return {
         part: { networkClasses },
         datasets: [

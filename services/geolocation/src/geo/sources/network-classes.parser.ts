@@ -1,5 +1,5 @@
 import { SANCTIONED_REGIONS, type AnonymizerSignalV1, type SanctionedRegion } from '@clearance/contracts';
-import { parse as parseYaml } from 'yaml';
+import Ajv, { type JSONSchemaType } from 'ajv';
 import type {
   NetworkClass,
   NetworkClasses,
@@ -7,69 +7,105 @@ import type {
   RegionOperator,
   RelayOperator,
 } from '../geo.snapshot';
+import { readYamlData } from './yaml-data.reader';
 
+interface AsnEntry {
+  asn: number;
+  name: string;
+  classes: NetworkClassKind[];
+  source: string;
+}
+interface RegionEntry {
+  asn: number;
+  region: SanctionedRegion;
+  name: string;
+  source: string;
+}
+interface RelayEntry {
+  asn: number;
+  name: string;
+  source: string;
+}
+/** data/network-classes.yaml as the schema admits it; a section left empty (`asns:`) reads as none. */
 interface NetworkClassesFile {
-  version?: unknown;
-  asns?: { asn?: unknown; name?: unknown; classes?: unknown; source?: unknown }[];
-  regionOperators?: { asn?: unknown; region?: unknown; name?: unknown; source?: unknown }[];
-  relayOperators?: { asn?: unknown; name?: unknown; source?: unknown }[];
+  version?: string;
+  asns?: AsnEntry[] | null;
+  regionOperators?: RegionEntry[] | null;
+  relayOperators?: RelayEntry[] | null;
 }
 
-export function parseNetworkClasses(text: string): NetworkClasses {
-  const doc = (parseYaml(text) ?? {}) as NetworkClassesFile;
-  const str = (v: unknown, what: string): string => {
-    if (typeof v !== 'string' || !v) throw new Error(`network classes: ${what} must be a non-empty string`);
-    return v;
-  };
-  const asnOf = (v: unknown): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
-      throw new Error(`network classes: bad asn ${String(v)}`);
-    return v;
-  };
+const ASN = { type: 'integer', minimum: 1 } as const;
+const TEXT = { type: 'string', minLength: 1 } as const;
+
+const NETWORK_CLASSES_SCHEMA: JSONSchemaType<NetworkClassesFile> = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    version: { type: 'string', nullable: true },
+    asns: {
+      type: 'array',
+      nullable: true,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['asn', 'name', 'classes', 'source'],
+        properties: {
+          asn: ASN,
+          name: TEXT,
+          classes: { type: 'array', minItems: 1, items: { type: 'string', enum: ['hosting', 'vpn'] } },
+          source: TEXT,
+        },
+      },
+    },
+    regionOperators: {
+      type: 'array',
+      nullable: true,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['asn', 'region', 'name', 'source'],
+        properties: {
+          asn: ASN,
+          region: { type: 'string', enum: [...SANCTIONED_REGIONS] },
+          name: TEXT,
+          source: TEXT,
+        },
+      },
+    },
+    relayOperators: {
+      type: 'array',
+      nullable: true,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['asn', 'name', 'source'],
+        properties: { asn: ASN, name: TEXT, source: TEXT },
+      },
+    },
+  },
+};
+
+const validate = new Ajv({ allErrors: true, verbose: true }).compile(NETWORK_CLASSES_SCHEMA);
+
+/** Parses data/network-classes.yaml (ASN classes, region and relay operators); throws DataFileError. */
+export function parseNetworkClasses(file: string, text: string): NetworkClasses {
+  const { doc } = readYamlData(file, text, validate);
   const byAsn = new Map<number, NetworkClass>();
-  for (const e of doc.asns ?? []) {
-    const asn = asnOf(e.asn);
-    const name = str(e.name, `name of AS${asn}`);
-    const classes = (Array.isArray(e.classes) ? e.classes : []) as unknown[];
-    if (classes.length === 0 || classes.some((c) => c !== 'hosting' && c !== 'vpn')) {
-      throw new Error(`network classes: AS${asn} classes must be a non-empty list of hosting/vpn`);
-    }
-    const source = str(e.source, `source of AS${asn}`);
-    const signals: AnonymizerSignalV1[] = (classes as NetworkClassKind[]).map((kind) =>
+  for (const { asn, name, classes, source } of doc.asns ?? []) {
+    const signals: AnonymizerSignalV1[] = classes.map((kind) =>
       Object.freeze({
         kind,
         source: kind === 'hosting' ? 'hosting-asn' : 'vpn-asn',
         detail: `AS${asn} ${name}`,
       }),
     );
-    byAsn.set(asn, Object.freeze({ asn, name, classes: classes as NetworkClassKind[], source, signals }));
+    byAsn.set(asn, Object.freeze({ asn, name, classes, source, signals }));
   }
   const regionByAsn = new Map<number, RegionOperator>();
-  for (const e of doc.regionOperators ?? []) {
-    const asn = asnOf(e.asn);
-    if (!SANCTIONED_REGIONS.includes(e.region as SanctionedRegion)) {
-      throw new Error(`network classes: AS${asn} region must be one of ${SANCTIONED_REGIONS.join(', ')}`);
-    }
-    regionByAsn.set(asn, {
-      asn,
-      region: e.region as SanctionedRegion,
-      name: str(e.name, `name of AS${asn}`),
-      source: str(e.source, `source of AS${asn}`),
-    });
+  for (const { asn, region, name, source } of doc.regionOperators ?? []) {
+    regionByAsn.set(asn, { asn, region, name, source });
   }
   const relayByAsn = new Map<number, RelayOperator>();
-  for (const e of doc.relayOperators ?? []) {
-    const asn = asnOf(e.asn);
-    relayByAsn.set(asn, {
-      asn,
-      name: str(e.name, `name of AS${asn}`),
-      source: str(e.source, `source of AS${asn}`),
-    });
-  }
-  return {
-    version: typeof doc.version === 'string' ? doc.version : 'unversioned',
-    byAsn,
-    regionByAsn,
-    relayByAsn,
-  };
+  for (const { asn, name, source } of doc.relayOperators ?? []) relayByAsn.set(asn, { asn, name, source });
+  return { version: doc.version ?? 'unversioned', byAsn, regionByAsn, relayByAsn };
 }

@@ -15,7 +15,7 @@ export function operatorListsComponent(config: GeoDataConfig): DataComponent {
     files: [file],
     load: async () => {
       const raw = await readFile(file);
-      const operatorLists = parseOperatorLists(raw.toString('utf8'));
+      const operatorLists = parseOperatorLists(file, raw.toString('utf8'));
       return {
         part: { operatorLists },
         datasets: [

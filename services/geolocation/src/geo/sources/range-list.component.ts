@@ -16,7 +16,7 @@ export function rangeListComponent(
     files: [file],
     load: async () => {
       const raw = await readFile(file);
-      const set = parseRangeList(raw.toString('utf8'), name);
+      const set = parseRangeList(raw.toString('utf8'), `${name} ${file}`);
       return {
         part: { [key]: set },
         datasets: [{ name, version: `${set.size} ranges; sha256 ${sha256(raw)}` }],

@@ -1,7 +1,7 @@
 import { CidrSet } from '../cidr.set';
 import { dataLines } from './data-lines.reader';
 
-/** `CIDR [label]` a line; the label (or the CIDR itself) becomes the signal's detail. */
+/** `CIDR [label]` a line; the label (or the CIDR itself) becomes the signal's detail; `what` names the list in errors. */
 export function parseRangeList(text: string, what: string): CidrSet<string> {
   const set = new CidrSet<string>();
   for (const { line, text: t } of dataLines(text)) {

@@ -18,7 +18,7 @@ export function torComponent(config: GeoDataConfig): DataComponent {
     files: [file],
     load: async () => {
       const raw = await readFile(file);
-      const addresses = parseTorList(raw.toString('utf8'));
+      const addresses = parseTorList(raw.toString('utf8'), `tor exit list ${file}`);
       const hash = sha256(raw);
       const date =
         hash === SHIPPED_TOR_SNAPSHOT.sha256

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataFileError } from '@clearance/policy';
+import { parseIpAddress } from '../ip.address';
+import { parseOperatorLists } from './operator-lists.parser';
+
+const FILE = 'operator-lists.yaml';
+const EXAMPLE = join(__dirname, '..', '..', '..', 'data', 'operator-lists.example.yaml');
+
+/** The DataFileError a text raises (fails the test when it parses). */
+function errorOf(text: string): DataFileError {
+  try {
+    parseOperatorLists(FILE, text);
+  } catch (err) {
+    if (err instanceof DataFileError) return err;
+    throw err;
+  }
+  throw new Error('the file was accepted');
+}
+
+describe(parseOperatorLists.name, () => {
+  it('tags every CIDR with its list and label', () => {
+    const sut = parseOperatorLists(
+      FILE,
+      "allow:\n  - label: acme-egress\n    cidrs: ['8.8.8.0/24', '2001:db8::/32']\ndeny:\n  - { label: abuse, cidrs: [198.51.100.7] }\n",
+    );
+
+    expect(sut.size).toBe(3);
+    expect(sut.match(parseIpAddress('8.8.8.8'))).toEqual([
+      { cidr: '8.8.8.0/24', value: { list: 'allow', label: 'acme-egress' } },
+    ]);
+    expect(sut.match(parseIpAddress('2001:db8::1'))[0]!.value).toEqual({
+      list: 'allow',
+      label: 'acme-egress',
+    });
+    expect(sut.match(parseIpAddress('198.51.100.7'))[0]!.value).toEqual({ list: 'deny', label: 'abuse' });
+  });
+
+  it('reads the shipped example', () => {
+    expect(parseOperatorLists(EXAMPLE, readFileSync(EXAMPLE, 'utf8')).size).toBe(3);
+  });
+
+  it('reads an empty file, an empty list and a list left empty as no ranges', () => {
+    for (const text of ['', 'allow: []\n', 'allow:\ndeny:\n  # none yet\n']) {
+      expect(parseOperatorLists(FILE, text).size).toBe(0);
+    }
+  });
+
+  it.each([
+    [
+      'a group without a label',
+      '  - { cidrs: [10.0.0.0/8] }',
+      /missing required property 'label' \(at \/allow\/0\)/,
+    ],
+    ['an empty label', "  - { label: '', cidrs: [10.0.0.0/8] }", /\(at \/allow\/0\/label\)/],
+    [
+      'cidrs that are not a list',
+      '  - { label: x, cidrs: 10.0.0.0/8 }',
+      /must be array \(at \/allow\/0\/cidrs\)/,
+    ],
+    [
+      'a CIDR that is not text',
+      '  - { label: x, cidrs: [10] }',
+      /must be string \(at \/allow\/0\/cidrs\/0\)/,
+    ],
+    [
+      'a key the group does not have',
+      '  - { label: x, cidrs: [], note: y }',
+      /unknown property 'note' \(at \/allow\/0\/note\)/,
+    ],
+    [
+      'a CIDR that does not parse',
+      '  - { label: x, cidrs: [10.0.0.0/8, 1.2.3.4/40] }',
+      /not a CIDR: "1\.2\.3\.4\/40" \(at \/allow\/0\/cidrs\/1\)/,
+    ],
+  ])('refuses %s, naming the file, line and field', (_what, group, message) => {
+    const err = errorOf(`allow:\n${group}\n`);
+
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/^operator-lists\.yaml:2:\d+: /);
+  });
+
+  it('names every bad CIDR of the file with its own line', () => {
+    const err = errorOf(
+      'deny:\n  - label: x\n    cidrs:\n      - 10.0.0.0/8\n      - 300.1.1.1\n      - nope\n',
+    );
+
+    expect(err.issues.map((i) => [i.line, i.path, i.message])).toEqual([
+      [5, '/deny/0/cidrs/1', 'not a CIDR: "300.1.1.1"'],
+      [6, '/deny/0/cidrs/2', 'not a CIDR: "nope"'],
+    ]);
+  });
+
+  it('refuses a misspelt list instead of silently dropping it', () => {
+    expect(errorOf('allow: []\ndenny:\n  - { label: x, cidrs: [10.0.0.0/8] }\n').message).toMatch(
+      /unknown property 'denny' \(at \/denny\)/,
+    );
+  });
+
+  it('refuses YAML that does not parse and a file that is not a mapping', () => {
+    expect(errorOf("allow:\n  - label: 'x\n").message).toMatch(/^operator-lists\.yaml:\d+:\d+: YAML: /);
+    expect(errorOf('- 10.0.0.0/8\n').message).toMatch(/must be object/);
+  });
+});
