@@ -2,24 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { AsnIndex } from '../asn.index';
 import { MaxMindAsnSource } from '../city.database';
 import type { GeoDataConfig } from '../geo-data.config';
-import type { DataComponent } from './data.component';
-import { openMmdb, packageOf, sha256 } from './data-file.provenance';
+import { mmdbComponent, type DataComponent } from './data.component';
+import { packageOf, sha256 } from './data-file.provenance';
 
 /** ASN and network owner: MaxMind ASN/ISP when configured, else the two ip-location-db CSVs. */
 export function asnComponent(config: GeoDataConfig): DataComponent {
   if (config.maxmindAsnPath) {
-    const file = config.maxmindAsnPath;
-    return {
-      name: 'asn',
-      files: [file],
-      load: async () => {
-        const db = await openMmdb(file);
-        return {
-          part: { asn: new MaxMindAsnSource(db.reader) },
-          datasets: [{ name: 'maxmind-asn', version: db.version }],
-        };
-      },
-    };
+    return mmdbComponent('asn', config.maxmindAsnPath, 'maxmind-asn', (reader) => ({
+      asn: new MaxMindAsnSource(reader),
+    }));
   }
   const { asnV4CsvPath: v4, asnV6CsvPath: v6 } = config;
   return {

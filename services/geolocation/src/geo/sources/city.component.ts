@@ -1,23 +1,15 @@
 import { DbipCityDatabase, MaxMindCityDatabase } from '../city.database';
 import type { GeoDataConfig } from '../geo-data.config';
-import type { DataComponent } from './data.component';
+import { mmdbComponent, type DataComponent } from './data.component';
 import { openMmdb } from './data-file.provenance';
 
 /** Country, subdivision and city: MaxMind City when configured, else the two DB-IP Lite files. */
 export function cityComponent(config: GeoDataConfig): DataComponent {
   if (config.maxmindCityPath) {
-    const file = config.maxmindCityPath;
-    return {
-      name: 'city',
-      files: [file],
-      load: async () => {
-        const db = await openMmdb(file);
-        return {
-          part: { city: new MaxMindCityDatabase(db.reader), cityDatasetName: 'maxmind-city' },
-          datasets: [{ name: 'maxmind-city', version: db.version }],
-        };
-      },
-    };
+    return mmdbComponent('city', config.maxmindCityPath, 'maxmind-city', (reader) => ({
+      city: new MaxMindCityDatabase(reader),
+      cityDatasetName: 'maxmind-city',
+    }));
   }
   const { dbipCityV4Path: v4, dbipCityV6Path: v6 } = config;
   return {

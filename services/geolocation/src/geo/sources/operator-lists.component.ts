@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { CidrSet } from '../cidr.set';
 import type { GeoDataConfig } from '../geo-data.config';
 import type { OperatorListTag } from '../geo.snapshot';
-import { absentComponent, type DataComponent } from './data.component';
+import { absentComponent, fileComponent, type DataComponent } from './data.component';
 import { sha256 } from './data-file.provenance';
 import { parseOperatorLists } from './operator-lists.parser';
 
@@ -10,18 +9,11 @@ import { parseOperatorLists } from './operator-lists.parser';
 export function operatorListsComponent(config: GeoDataConfig): DataComponent {
   const file = config.operatorListsPath;
   if (!file) return absentComponent('operator-lists', { operatorLists: new CidrSet<OperatorListTag>() });
-  return {
-    name: 'operator-lists',
-    files: [file],
-    load: async () => {
-      const raw = await readFile(file);
-      const operatorLists = parseOperatorLists(file, raw.toString('utf8'));
-      return {
-        part: { operatorLists },
-        datasets: [
-          { name: 'operator-lists', version: `${operatorLists.size} ranges; sha256 ${sha256(raw)}` },
-        ],
-      };
-    },
-  };
+  return fileComponent('operator-lists', file, (raw) => {
+    const operatorLists = parseOperatorLists(file, raw.toString('utf8'));
+    return {
+      part: { operatorLists },
+      datasets: [{ name: 'operator-lists', version: `${operatorLists.size} ranges; sha256 ${sha256(raw)}` }],
+    };
+  });
 }

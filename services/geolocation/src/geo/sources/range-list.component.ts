@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { CidrSet } from '../cidr.set';
-import { absentComponent, type DataComponent } from './data.component';
+import { absentComponent, fileComponent, type DataComponent } from './data.component';
 import { sha256 } from './data-file.provenance';
 import { parseRangeList } from './range-list.parser';
 
@@ -11,16 +10,11 @@ export function rangeListComponent(
   key: 'vpnRanges' | 'proxyRanges',
 ): DataComponent {
   if (!file) return absentComponent(name, { [key]: new CidrSet<string>() });
-  return {
-    name,
-    files: [file],
-    load: async () => {
-      const raw = await readFile(file);
-      const set = parseRangeList(raw.toString('utf8'), `${name} ${file}`);
-      return {
-        part: { [key]: set },
-        datasets: [{ name, version: `${set.size} ranges; sha256 ${sha256(raw)}` }],
-      };
-    },
-  };
+  return fileComponent(name, file, (raw) => {
+    const set = parseRangeList(raw.toString('utf8'), `${name} ${file}`);
+    return {
+      part: { [key]: set },
+      datasets: [{ name, version: `${set.size} ranges; sha256 ${sha256(raw)}` }],
+    };
+  });
 }

@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { GeoDataConfig } from '../geo-data.config';
 import type { TorExitList } from '../geo.snapshot';
-import type { DataComponent } from './data.component';
+import { fileComponent, type DataComponent } from './data.component';
 import { sha256 } from './data-file.provenance';
 import { parseTorList } from './tor-list.parser';
 
@@ -13,33 +13,28 @@ export const SHIPPED_TOR_SNAPSHOT = {
 
 export function torComponent(config: GeoDataConfig): DataComponent {
   const file = config.torListPath;
-  return {
-    name: 'tor',
-    files: [file],
-    load: async () => {
-      const raw = await readFile(file);
-      const addresses = parseTorList(raw.toString('utf8'), `tor exit list ${file}`);
-      const hash = sha256(raw);
-      const date =
-        hash === SHIPPED_TOR_SNAPSHOT.sha256
-          ? `snapshot ${SHIPPED_TOR_SNAPSHOT.date}`
-          : `file modified ${(await stat(file)).mtime.toISOString()}`;
-      const tor: TorExitList = {
-        addresses,
-        signal: Object.freeze({ kind: 'tor', source: 'tor-exit-list', detail: date }),
-      };
-      return {
-        part: { tor },
-        datasets: [
-          {
-            name: 'tor-exit-list',
-            version: `${date}; ${addresses.size} addresses; sha256 ${hash}`,
-            ...(hash === SHIPPED_TOR_SNAPSHOT.sha256 ? { date: SHIPPED_TOR_SNAPSHOT.date } : {}),
-            source: 'Tor Project bulk exit list',
-            count: addresses.size,
-          },
-        ],
-      };
-    },
-  };
+  return fileComponent('tor', file, async (raw) => {
+    const addresses = parseTorList(raw.toString('utf8'), `tor exit list ${file}`);
+    const hash = sha256(raw);
+    const date =
+      hash === SHIPPED_TOR_SNAPSHOT.sha256
+        ? `snapshot ${SHIPPED_TOR_SNAPSHOT.date}`
+        : `file modified ${(await stat(file)).mtime.toISOString()}`;
+    const tor: TorExitList = {
+      addresses,
+      signal: Object.freeze({ kind: 'tor', source: 'tor-exit-list', detail: date }),
+    };
+    return {
+      part: { tor },
+      datasets: [
+        {
+          name: 'tor-exit-list',
+          version: `${date}; ${addresses.size} addresses; sha256 ${hash}`,
+          ...(hash === SHIPPED_TOR_SNAPSHOT.sha256 ? { date: SHIPPED_TOR_SNAPSHOT.date } : {}),
+          source: 'Tor Project bulk exit list',
+          count: addresses.size,
+        },
+      ],
+    };
+  });
 }
