@@ -1,4 +1,5 @@
 import type { AccessVerifiedV1, DecisionSectionV1, Outcome, PolicyRefV1 } from '@clearance/contracts';
+import { DataFileError } from './data-file.error';
 
 /** What a policy reads: an enriched request (`access.verified.v1`, or a recorded `access.decided.v1`). */
 export type PolicyInput = AccessVerifiedV1;
@@ -35,14 +36,9 @@ export interface PolicyIssue {
 }
 
 /** Raised when a policy cannot be read, parsed, validated or compiled. */
-export class PolicyLoadError extends Error {
-  constructor(readonly issues: PolicyIssue[]) {
-    super(
-      issues
-        .slice(0, 5)
-        .map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}${i.path ? ` (at ${i.path})` : ''}`)
-        .join('\n') + (issues.length > 5 ? `\n(+${issues.length - 5} more)` : ''),
-    );
+export class PolicyLoadError extends DataFileError {
+  constructor(issues: PolicyIssue[]) {
+    super(issues);
     this.name = PolicyLoadError.name;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pollUntil } from '@clearance/testing';
@@ -33,7 +33,9 @@ describe(GeoDataStore.name, () => {
       vpnListV6Path: join(dir, 'vpn-ipv6.txt'),
       datacenterListV4Path: join(dir, 'datacenter-ipv4.txt'),
       datacenterListV6Path: join(dir, 'datacenter-ipv6.txt'),
+      networkClassesPath: join(dir, 'network-classes.yaml'),
     };
+    copyFileSync(defaultGeoDataConfig().networkClassesPath, config.networkClassesPath);
     writeFileSync(config.vpnListV4Path, '198.51.100.0/24\n');
     writeFileSync(config.vpnListV6Path, '');
     writeFileSync(config.datacenterListV4Path, '198.51.100.0/24\n');
@@ -137,6 +139,31 @@ describe(GeoDataStore.name, () => {
     expect(logger.errors.join('\n')).toMatch(/reload of x4bnet-vpn failed.*has no ranges/);
     expect(logger.errors.join('\n')).toMatch(
       /reload of x4bnet-datacenter failed.*not a CIDR: "198.51.100.0\/33"/,
+    );
+  });
+
+  it('keeps the network classes in use when the new file breaks its schema, naming the file and line', async () => {
+    const before = sut.current;
+    writeFileSync(
+      config.networkClassesPath,
+      "version: '2'\nasns:\n  - { asn: 15169, name: Google, classes: [hostin], source: s }\n",
+    );
+
+    await expect(sut.reload('network-classes')).resolves.toBe(false);
+
+    expect(sut.current).toBe(before);
+    expect(geolocateIp(sut.current, '8.8.8.8').anonymizers.map((a) => a.kind)).toEqual(['hosting']);
+    expect(logger.errors.join('\n')).toContain(
+      `reload of network-classes failed, keeping the data in use: ${config.networkClassesPath}:3:`,
+    );
+    expect(logger.errors.join('\n')).toMatch(/'hostin' is not allowed here.*\(at \/asns\/0\/classes\/0\)/);
+  });
+
+  it('does not open (the service stays not ready) while a data file is bad', async () => {
+    writeFileSync(config.operatorListsPath!, 'allow: []\ndenny: []\n');
+
+    await expect(GeoDataStore.open(config)).rejects.toThrow(
+      `${config.operatorListsPath!}:2:8: unknown property 'denny' (at /denny)`,
     );
   });
 

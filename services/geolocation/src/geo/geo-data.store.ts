@@ -1,6 +1,7 @@
 import { ReloadingSnapshot, type SnapshotLogger } from '@clearance/platform';
 import type { GeoDataConfig } from './geo-data.config';
-import { dataComponents, type DataComponent, type LoadedPart, type SnapshotPart } from './geo-data.sources';
+import type { DataComponent, LoadedPart, SnapshotPart } from './sources/data.component';
+import { dataComponents } from './sources/geo-data.sources';
 import type { GeoSnapshot } from './geo.snapshot';
 
 /** The few logger methods the engine needs, so it stays free of any framework. */

@@ -1,6 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises';
 import type { GeoDataStore, GeoLogger } from './geo-data.store';
-import { parseTorList } from './geo-data.sources';
+import { parseTorList } from './sources/tor-list.parser';
 
 export interface TorRefreshOptions {
   /** Where to fetch a bulk exit list (e.g. the Tor Project's `torbulkexitlist`). */
