@@ -46,6 +46,8 @@ async function lists(): Promise<Record<string, number>> {
     heapAfterParseMiB: mib(parsed.heapUsed - base.heapUsed),
     rssPeakMiB: mib(peak),
     heapKeptMiB: mib(after.heapUsed - base.heapUsed),
+    // the index's packed lists are typed arrays, outside the V8 heap
+    arrayBuffersKeptMiB: mib(after.arrayBuffers - base.arrayBuffers),
   };
 }
 
