@@ -3,6 +3,7 @@
  * "Verification memory"): the denied-party lists (peak RSS and heap while the shipped files are read, parsed and
  * indexed) and the registry cache (heap per cached user and organisation, as the driver hands them over).
  *   node --expose-gc -r @swc-node/register bench/memory.bench.ts [--registered=100000] [--out=memory]
+ *     [--lists=worker|thread] (how the service builds the index: a worker thread, or this thread) [--lists-only]
  */
 import mongoose from 'mongoose';
 import { NameScreener } from '../services/verification/src/screening/name.screener';
@@ -10,6 +11,7 @@ import {
   defaultSources,
   loadSanctionsLists,
 } from '../services/verification/src/screening/sanctions-lists.loader';
+import { buildListsInWorker } from '../services/verification/src/screening/sanctions-lists.worker';
 import { RegistryCache } from '../services/verification/src/registry/registry.cache';
 import type { SubjectRepository } from '../services/verification/src/registry/subject.repository';
 import type {
@@ -21,18 +23,22 @@ import { VerificationEnv } from '../services/verification/src/verification.env';
 import { loadAverage, writeResult } from './bench.support';
 
 const N = Number(/--registered=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 100000);
+const LISTS = /--lists=(worker|thread)/.exec(process.argv.join(' '))?.[1] ?? 'worker';
+const REGISTRY = !process.argv.includes('--lists-only');
 const OUT = /--out=([\w.-]+)/.exec(process.argv.join(' '))?.[1] ?? 'memory';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const mib = (n: number) => +(n / 2 ** 20).toFixed(1);
 
-async function lists(): Promise<Record<string, number>> {
+async function lists(inWorker: boolean): Promise<Record<string, number | boolean>> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
   gc!();
   const base = process.memoryUsage();
   const started = Date.now();
-  const loaded = await loadSanctionsLists(defaultSources());
+  const loaded = inWorker
+    ? await buildListsInWorker(defaultSources())
+    : await loadSanctionsLists(defaultSources());
   const parsed = process.memoryUsage();
   const screener = new NameScreener(loaded, 10_000, 3650);
   peak = Math.max(peak, process.memoryUsage().rss);
@@ -40,11 +46,13 @@ async function lists(): Promise<Record<string, number>> {
   gc!();
   const after = process.memoryUsage();
   return {
+    inWorker,
     ms: Date.now() - started,
     names: screener.indexedNames,
     rssBeforeMiB: mib(base.rss),
     heapAfterParseMiB: mib(parsed.heapUsed - base.heapUsed),
     rssPeakMiB: mib(peak),
+    rssAfterGcMiB: mib(after.rss),
     heapKeptMiB: mib(after.heapUsed - base.heapUsed),
     // the index's packed lists are typed arrays, outside the V8 heap
     arrayBuffersKeptMiB: mib(after.arrayBuffers - base.arrayBuffers),
@@ -140,7 +148,12 @@ async function registry(): Promise<Record<string, number>> {
 
 async function main(): Promise<void> {
   const load = loadAverage();
-  const result = { loadAverage1m: load, sanctionsLists: await lists(), registryCache: await registry() };
+  // one way per process: what the first leaves in the heap and in RSS would be the second one's start
+  const result = {
+    loadAverage1m: load,
+    sanctionsLists: await lists(LISTS === 'worker'),
+    ...(REGISTRY ? { registryCache: await registry() } : {}),
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   writeResult(OUT, result);
 }

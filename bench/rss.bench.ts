@@ -7,12 +7,14 @@
  *     [--node-args=a,b]        node options for the services (e.g. --max-semi-space-size=2)
  *     [--registered=N]         seeds N users + N organisations into --db first (as pipeline.bench.ts seeds them), once
  *     [--out=rss]              result file name under bench/results/
+ *     [--no-build]             reuse the compiled build a previous run left in dist/
  */
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { StageName } from '@clearance/contracts';
 import { spawnService, uniqueTopicPrefix } from '@clearance/testing';
-import { ensureInfra, loadAverage, rssMiB, writeResult } from './bench.support';
+import { join } from 'node:path';
+import { ensureInfra, loadAverage, ROOT, rssMiB, writeResult } from './bench.support';
 import { buildCompiled } from './compiled.support';
 
 const arg = (name: string, fallback: string) =>
@@ -85,7 +87,11 @@ async function main(): Promise<void> {
     if (!DB) throw new Error('--registered needs --db=<database>');
     await seedRegistry(mongoUri.replace(/\/[^/]*$/, `/${DB}`), REGISTERED);
   }
-  const compiledRoot = RUNTIMES.includes('compiled') ? buildCompiled() : undefined;
+  const compiledRoot = !RUNTIMES.includes('compiled')
+    ? undefined
+    : process.argv.includes('--no-build')
+      ? join(ROOT, 'dist')
+      : buildCompiled();
   const rows: Record<string, unknown>[] = [];
   for (const runtime of RUNTIMES) {
     for (const name of SERVICES) {

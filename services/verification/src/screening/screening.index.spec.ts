@@ -2,7 +2,7 @@ import { PackedGroups, PackedLists } from './screening.index';
 
 describe(PackedGroups.name, () => {
   it('gives every key its ids in the order they were added, and none for an unknown key', () => {
-    const sut = new PackedGroups(
+    const sut = PackedGroups.from(
       new Map([
         ['abc', [7, 3, 9]],
         ['x', [0]],
@@ -21,7 +21,7 @@ describe(PackedGroups.name, () => {
 
 describe(PackedLists.name, () => {
   it('gives each list its ids, empty lists included', () => {
-    const sut = new PackedLists([[1, 2], [], [5]]);
+    const sut = PackedLists.from([[1, 2], [], [5]]);
 
     expect(sut.length).toBe(3);
     expect([...sut.get(0)]).toEqual([1, 2]);

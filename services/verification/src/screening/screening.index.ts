@@ -156,12 +156,21 @@ const NO_IDS = new Int32Array(0);
  * order they were added). A JS array per key cost ~100 bytes beside its ids (array object, backing store, growth).
  */
 export class PackedGroups {
-  private readonly listOf = new Map<string, number>();
-  private readonly lists: PackedLists;
+  constructor(
+    private readonly listOf: ReadonlyMap<string, number>,
+    private readonly lists: PackedLists,
+  ) {}
 
-  constructor(groups: ReadonlyMap<string, readonly number[]>) {
-    for (const key of groups.keys()) this.listOf.set(key, this.listOf.size);
-    this.lists = new PackedLists([...groups.values()]);
+  static from(groups: ReadonlyMap<string, readonly number[]>): PackedGroups {
+    const listOf = new Map<string, number>();
+    for (const key of groups.keys()) listOf.set(key, listOf.size);
+    return new PackedGroups(listOf, PackedLists.from([...groups.values()]));
+  }
+
+  /** Rebuilt from what structured cloning (a worker's message) made of one: the same fields, no prototype. */
+  static revive(cloned: PackedGroups): PackedGroups {
+    const { listOf, lists } = cloned as unknown as { listOf: Map<string, number>; lists: PackedLists };
+    return new PackedGroups(listOf, PackedLists.revive(lists));
   }
 
   get(key: string): Int32Array {
@@ -176,21 +185,29 @@ export class PackedGroups {
 
 /** Lists of ids by list number, packed in one Int32Array with their start offsets. */
 export class PackedLists {
-  private readonly start: Int32Array;
-  private readonly ids: Int32Array;
+  constructor(
+    private readonly start: Int32Array,
+    private readonly ids: Int32Array,
+  ) {}
 
-  constructor(lists: readonly (readonly number[])[]) {
-    this.start = new Int32Array(lists.length + 1);
+  static from(lists: readonly (readonly number[])[]): PackedLists {
+    const start = new Int32Array(lists.length + 1);
     let total = 0;
     for (const l of lists) total += l.length;
-    this.ids = new Int32Array(total);
+    const ids = new Int32Array(total);
     let at = 0;
     lists.forEach((l, i) => {
-      this.start[i] = at;
-      this.ids.set(l, at);
+      start[i] = at;
+      ids.set(l, at);
       at += l.length;
     });
-    this.start[lists.length] = at;
+    start[lists.length] = at;
+    return new PackedLists(start, ids);
+  }
+
+  static revive(cloned: PackedLists): PackedLists {
+    const { start, ids } = cloned as unknown as { start: Int32Array; ids: Int32Array };
+    return new PackedLists(start, ids);
   }
 
   get length(): number {
@@ -254,12 +271,12 @@ export class ScreeningIndex {
       Math.max(0.2, Math.log(n / p.length) / Math.log(n)),
     );
     // packed once built: the maps of small arrays were most of the index's heap (docs/performance.md)
-    this.byCanon = new PackedGroups(build.byCanon);
-    this.bySkeleton = new PackedGroups(build.bySkeleton);
-    this.byTrigram = new PackedGroups(build.byTrigram);
-    this.byDeletion = new PackedGroups(build.byDeletion);
-    this.postings = new PackedLists(build.postings);
-    this.nameTokenIds = new PackedLists(nameTokenIds);
+    this.byCanon = PackedGroups.from(build.byCanon);
+    this.bySkeleton = PackedGroups.from(build.bySkeleton);
+    this.byTrigram = PackedGroups.from(build.byTrigram);
+    this.byDeletion = PackedGroups.from(build.byDeletion);
+    this.postings = PackedLists.from(build.postings);
+    this.nameTokenIds = PackedLists.from(nameTokenIds);
     this.upperBound = new Float64Array(this.names.length);
     this.lastQuery = new Int32Array(this.names.length).fill(-1);
     this.lastGain = new Float64Array(this.names.length);
@@ -268,6 +285,33 @@ export class ScreeningIndex {
 
   get size(): number {
     return this.names.length;
+  }
+
+  /**
+   * An index built elsewhere (a worker thread, sanctions-lists.worker.ts) as structured cloning handed it over: its
+   * fields without prototypes. The packed parts get theirs back, the per-query scratch space is made anew.
+   */
+  static revive(cloned: ScreeningIndex): ScreeningIndex {
+    const c = cloned as unknown as Record<string, unknown>;
+    const names = c['names'] as ListedName[];
+    const tokens = c['tokens'] as string[];
+    return Object.assign(Object.create(ScreeningIndex.prototype) as ScreeningIndex, {
+      tokens,
+      canon: c['canon'],
+      tokenIds: c['tokenIds'],
+      byCanon: PackedGroups.revive(c['byCanon'] as PackedGroups),
+      bySkeleton: PackedGroups.revive(c['bySkeleton'] as PackedGroups),
+      byTrigram: PackedGroups.revive(c['byTrigram'] as PackedGroups),
+      byDeletion: PackedGroups.revive(c['byDeletion'] as PackedGroups),
+      postings: PackedLists.revive(c['postings'] as PackedLists),
+      weights: c['weights'],
+      nameTokenIds: PackedLists.revive(c['nameTokenIds'] as PackedLists),
+      names,
+      upperBound: new Float64Array(names.length),
+      lastQuery: new Int32Array(names.length).fill(-1),
+      lastGain: new Float64Array(names.length),
+      trigramHits: new Int32Array(tokens.length),
+    });
   }
 
   private addToken(build: Building, token: string, nameId: number): number {
