@@ -2,7 +2,8 @@
  * Verification's memory, in process, for what the service holds beside its framework (docs/performance.md,
  * "Verification memory"): the denied-party lists (peak RSS and heap while the shipped files are read, parsed and
  * indexed) and the registry cache (heap per cached user and organisation, as the driver hands them over).
- *   node --expose-gc -r @swc-node/register bench/memory.bench.ts [--registered=100000]
+ *   node --expose-gc -r @swc-node/register bench/memory.bench.ts [--registered=100000] [--out=memory]
+ *     [--lists=worker|thread] (how the service builds the index: a worker thread, or this thread) [--lists-only]
  */
 import mongoose from 'mongoose';
 import { NameScreener } from '../services/verification/src/screening/name.screener';
@@ -10,20 +11,34 @@ import {
   defaultSources,
   loadSanctionsLists,
 } from '../services/verification/src/screening/sanctions-lists.loader';
+import { buildListsInWorker } from '../services/verification/src/screening/sanctions-lists.worker';
+import { RegistryCache } from '../services/verification/src/registry/registry.cache';
+import type { SubjectRepository } from '../services/verification/src/registry/subject.repository';
+import type {
+  OrganizationRecord,
+  Stored,
+  UserRecord,
+} from '../services/verification/src/registry/subject.schema';
+import { VerificationEnv } from '../services/verification/src/verification.env';
 import { loadAverage, writeResult } from './bench.support';
 
 const N = Number(/--registered=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 100000);
+const LISTS = /--lists=(worker|thread)/.exec(process.argv.join(' '))?.[1] ?? 'worker';
+const REGISTRY = !process.argv.includes('--lists-only');
+const OUT = /--out=([\w.-]+)/.exec(process.argv.join(' '))?.[1] ?? 'memory';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const mib = (n: number) => +(n / 2 ** 20).toFixed(1);
 
-async function lists(): Promise<Record<string, number>> {
+async function lists(inWorker: boolean): Promise<Record<string, number | boolean>> {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
   gc!();
   const base = process.memoryUsage();
   const started = Date.now();
-  const loaded = await loadSanctionsLists(defaultSources());
+  const loaded = inWorker
+    ? await buildListsInWorker(defaultSources())
+    : await loadSanctionsLists(defaultSources());
   const parsed = process.memoryUsage();
   const screener = new NameScreener(loaded, 10_000, 3650);
   peak = Math.max(peak, process.memoryUsage().rss);
@@ -31,75 +46,116 @@ async function lists(): Promise<Record<string, number>> {
   gc!();
   const after = process.memoryUsage();
   return {
+    inWorker,
     ms: Date.now() - started,
     names: screener.indexedNames,
     rssBeforeMiB: mib(base.rss),
     heapAfterParseMiB: mib(parsed.heapUsed - base.heapUsed),
     rssPeakMiB: mib(peak),
+    rssAfterGcMiB: mib(after.rss),
     heapKeptMiB: mib(after.heapUsed - base.heapUsed),
+    // the index's packed lists are typed arrays, outside the V8 heap
+    arrayBuffersKeptMiB: mib(after.arrayBuffers - base.arrayBuffers),
   };
 }
 
-/** The cache's entries as SubjectRepository builds them from lean documents (toStored), from BSON as the driver decodes it. */
-function registry(): Record<string, number> {
+/**
+ * The registry cache itself (RegistryCache, its packed columns) filled by a full read of `N` users and `N`
+ * organisations, each record as SubjectRepository hands it over (toStored of a lean document decoded from BSON by
+ * the driver): organisations read first alone, then users beside them.
+ */
+async function registry(): Promise<Record<string, number>> {
   const { BSON } = mongoose.mongo;
   const meta = new Set(['_id', 'version', 'updatedAt', 'updatedBy']);
-  const toStored = (d: Record<string, unknown>) => ({
-    record: Object.fromEntries(Object.entries(d).filter(([k, v]) => !meta.has(k) && v != null)),
-    version: d['version'],
-    updatedAt: d['updatedAt'],
-    updatedBy: d['updatedBy'],
+  const toStored = <T>(d: Record<string, unknown>): Stored<T> => ({
+    record: Object.fromEntries(Object.entries(d).filter(([k, v]) => !meta.has(k) && v != null)) as T,
+    version: d['version'] as number,
+    updatedAt: d['updatedAt'] as Date,
+    updatedBy: d['updatedBy'] as string,
   });
+  const decoded = (doc: Record<string, unknown>) => BSON.deserialize(BSON.serialize(doc));
   const now = new Date();
   const stamp = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
-  const users = new Map<string, unknown>();
-  const organizations = new Map<string, unknown>();
+  let users = 0;
+  const repository = {
+    onChange: () => undefined,
+    eachOrganization: async (visit: (o: Stored<OrganizationRecord>) => void) => {
+      for (let i = 0; i < N; i++)
+        visit(
+          toStored(
+            decoded({
+              _id: new BSON.ObjectId(),
+              organizationId: `bench-org-${i}`,
+              legalName: `Bench Organisation ${i} Inc`,
+              countryOfIncorporation: 'US',
+              egressRanges: [],
+              ...stamp,
+            }),
+          ),
+        );
+    },
+    eachUser: async (visit: (u: Stored<UserRecord>) => void) => {
+      for (let i = 0; i < users; i++)
+        visit(
+          toStored(
+            decoded({
+              _id: new BSON.ObjectId(),
+              userId: `bench-registered-${i}`,
+              level: 'identity',
+              residenceCountry: 'US',
+              verifiedAt: now,
+              organizationId: `bench-org-${i}`,
+              ...stamp,
+            }),
+          ),
+        );
+    },
+  } as unknown as SubjectRepository;
+  const cache = new RegistryCache(
+    repository,
+    Object.assign(new VerificationEnv(), { REGISTRY_CACHE_REFRESH_MS: 300_000 }),
+  );
   gc!();
-  const h0 = process.memoryUsage().heapUsed;
-  for (let i = 0; i < N; i++) {
-    const doc = BSON.deserialize(
-      BSON.serialize({
-        _id: new BSON.ObjectId(),
-        userId: `bench-registered-${i}`,
-        level: 'identity',
-        residenceCountry: 'US',
-        verifiedAt: now,
-        organizationId: `bench-org-${i}`,
-        ...stamp,
-      }),
-    );
-    users.set(doc['userId'] as string, toStored(doc));
-  }
+  const h0 = process.memoryUsage();
+  await cache.refresh();
   gc!();
-  const h1 = process.memoryUsage().heapUsed;
-  for (let i = 0; i < N; i++) {
-    const doc = BSON.deserialize(
-      BSON.serialize({
-        _id: new BSON.ObjectId(),
-        organizationId: `bench-org-${i}`,
-        legalName: `Bench Organisation ${i} Inc`,
-        countryOfIncorporation: 'US',
-        egressRanges: [],
-        ...stamp,
-      }),
-    );
-    organizations.set(doc['organizationId'] as string, toStored(doc));
-  }
+  const h1 = process.memoryUsage();
+  users = N;
+  let started = Date.now();
+  await cache.refresh();
+  const firstUsersReadMs = Date.now() - started;
   gc!();
-  const h2 = process.memoryUsage().heapUsed;
+  const h2 = process.memoryUsage();
+  // a re-read that finds every record unchanged (what the periodic re-read mostly does)
+  started = Date.now();
+  await cache.refresh();
+  const rereadMs = Date.now() - started;
+  gc!();
+  const h3 = process.memoryUsage();
+  // heap and the typed arrays' buffers (outside the V8 heap, in `arrayBuffers`)
+  const held = (m: NodeJS.MemoryUsage) => m.heapUsed + m.arrayBuffers;
+  if (cache.size.users !== N || cache.size.organizations !== N) throw new Error('cache not filled');
   return {
-    entries: users.size + organizations.size,
-    bytesPerUser: Math.round((h1 - h0) / N),
-    bytesPerOrganization: Math.round((h2 - h1) / N),
-    totalMiB: mib(h2 - h0),
+    entries: cache.size.users + cache.size.organizations,
+    bytesPerUser: Math.round((held(h2) - held(h1)) / N),
+    bytesPerOrganization: Math.round((held(h1) - held(h0)) / N),
+    totalMiB: mib(held(h2) - held(h0)),
+    afterUnchangedRereadMiB: mib(held(h3) - held(h0)),
+    usersReadMs: firstUsersReadMs,
+    unchangedRereadMs: rereadMs,
   };
 }
 
 async function main(): Promise<void> {
   const load = loadAverage();
-  const result = { loadAverage1m: load, sanctionsLists: await lists(), registryCache: registry() };
+  // one way per process: what the first leaves in the heap and in RSS would be the second one's start
+  const result = {
+    loadAverage1m: load,
+    sanctionsLists: await lists(LISTS === 'worker'),
+    ...(REGISTRY ? { registryCache: await registry() } : {}),
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  writeResult('memory', result);
+  writeResult(OUT, result);
 }
 
 void main().then(

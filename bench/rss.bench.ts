@@ -5,11 +5,16 @@
  *   node -r @swc-node/register bench/rss.bench.ts [--services=verification,audit] [--runtimes=swc,compiled]
  *     [--db=<database>]        an existing database (e.g. the registry pipeline.bench.ts seeded) instead of a new one
  *     [--node-args=a,b]        node options for the services (e.g. --max-semi-space-size=2)
+ *     [--registered=N]         seeds N users + N organisations into --db first (as pipeline.bench.ts seeds them), once
+ *     [--out=rss]              result file name under bench/results/
+ *     [--no-build]             reuse the compiled build a previous run left in dist/
  */
 import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
 import type { StageName } from '@clearance/contracts';
 import { spawnService, uniqueTopicPrefix } from '@clearance/testing';
-import { ensureInfra, loadAverage, rssMiB, writeResult } from './bench.support';
+import { join } from 'node:path';
+import { ensureInfra, loadAverage, ROOT, rssMiB, writeResult } from './bench.support';
 import { buildCompiled } from './compiled.support';
 
 const arg = (name: string, fallback: string) =>
@@ -18,6 +23,49 @@ const SERVICES = arg('services', 'ingest,geolocation,verification,decision,audit
 const RUNTIMES = arg('runtimes', 'swc,compiled').split(',');
 const DB = arg('db', '');
 const NODE_ARGS = arg('node-args', '').split(',').filter(Boolean);
+const REGISTERED = Number(arg('registered', '0'));
+const OUT = arg('out', 'rss');
+
+/** `n` users, each in an organisation of their own, as pipeline.bench.ts writes them (raw inserts); skipped when present. */
+async function seedRegistry(uri: string, n: number): Promise<void> {
+  const connection = await mongoose.createConnection(uri).asPromise();
+  try {
+    const db = connection.db!;
+    const have = await db.collection('verification_users').countDocuments();
+    if (have >= n) return;
+    if (have > 0) throw new Error(`${uri} holds ${have} users, not ${n}: use another --db`);
+    const started = Date.now();
+    const now = new Date();
+    const meta = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
+    for (let i = 0; i < n; i += 5000) {
+      const ids = Array.from({ length: Math.min(5000, n - i) }, (_, k) => i + k);
+      await db.collection('verification_organizations').insertMany(
+        ids.map((k) => ({
+          organizationId: `bench-org-${k}`,
+          legalName: `Bench Organisation ${k} Inc`,
+          countryOfIncorporation: 'US',
+          egressRanges: [],
+          ...meta,
+        })),
+        { ordered: false },
+      );
+      await db.collection('verification_users').insertMany(
+        ids.map((k) => ({
+          userId: `bench-registered-${k}`,
+          level: 'identity',
+          residenceCountry: 'US',
+          verifiedAt: now,
+          organizationId: `bench-org-${k}`,
+          ...meta,
+        })),
+        { ordered: false },
+      );
+    }
+    process.stdout.write(`registry seeded: ${n} users + ${n} organisations in ${Date.now() - started} ms\n`);
+  } finally {
+    await connection.close();
+  }
+}
 
 /** V8's own heap figures, from the service's /metrics (prom-client's default collectors). */
 async function heapMiB(baseUrl: string): Promise<{ heapUsed: number; external: number } | null> {
@@ -35,7 +83,15 @@ async function heapMiB(baseUrl: string): Promise<{ heapUsed: number; external: n
 
 async function main(): Promise<void> {
   const { mongoUri } = ensureInfra();
-  const compiledRoot = RUNTIMES.includes('compiled') ? buildCompiled() : undefined;
+  if (REGISTERED > 0) {
+    if (!DB) throw new Error('--registered needs --db=<database>');
+    await seedRegistry(mongoUri.replace(/\/[^/]*$/, `/${DB}`), REGISTERED);
+  }
+  const compiledRoot = !RUNTIMES.includes('compiled')
+    ? undefined
+    : process.argv.includes('--no-build')
+      ? join(ROOT, 'dist')
+      : buildCompiled();
   const rows: Record<string, unknown>[] = [];
   for (const runtime of RUNTIMES) {
     for (const name of SERVICES) {
@@ -73,7 +129,7 @@ async function main(): Promise<void> {
       await svc.stop(30_000);
     }
   }
-  writeResult('rss', { machine: { cores: 2, loadAverage1mAtEnd: loadAverage() }, rows });
+  writeResult(OUT, { machine: { cores: 2, loadAverage1mAtEnd: loadAverage() }, rows });
 }
 
 void main().then(

@@ -117,6 +117,44 @@ describe(RegistryCache.name, () => {
     expect(() => sut.lookup('u-1', undefined)).toThrow(/too old/);
   });
 
+  it('keeps every record after a failed re-read, takes nothing of it as a full read, and fails closed when too old', async () => {
+    const users = [user('u-1', 1), user('u-2', 1)];
+    const fake = fakeRepository(users, []);
+    const sut = new RegistryCache(fake.repository, env({ REGISTRY_CACHE_MAX_AGE_MS: 5_000 }));
+    const t0 = Date.now();
+    await sut.refresh();
+    users.splice(1, 1);
+    (fake.repository as unknown as { eachUser: unknown }).eachUser = async (
+      visit: (u: Stored<UserRecord>) => void,
+    ) => {
+      visit(user('u-1', 2));
+      throw new Error('connection lost');
+    };
+    await sut.refresh();
+
+    // what the failed read saw is taken (the database had it), what it did not reach is not removed
+    expect(sut.lookup('u-1', undefined).user?.version).toBe(2);
+    expect(sut.lookup('u-2', undefined).user?.version).toBe(1);
+    jest.spyOn(Date, 'now').mockReturnValue(t0 + 60_000);
+    expect(() => sut.lookup('u-1', undefined)).toThrow(RegistryCacheStaleError);
+  });
+
+  it('keeps an own write made during a re-read that is newer than what the re-read found', async () => {
+    const fake = fakeRepository([user('u-1', 1)], []);
+    const sut = new RegistryCache(fake.repository, env());
+    await sut.refresh();
+    const release = fake.hold();
+    const reread = sut.refresh();
+    fake.write({ kind: 'user', stored: { ...user('u-1', 2), record: { userId: 'u-1', level: 'none' } } });
+    fake.write({ kind: 'user', stored: user('u-new', 1) });
+    release();
+    await reread;
+
+    expect(sut.lookup('u-1', undefined).user).toMatchObject({ version: 2, record: { level: 'none' } });
+    // written during the read but not seen by it (written after its cursor passed): kept, not swept
+    expect(sut.lookup('u-new', undefined).user?.version).toBe(1);
+  });
+
   it('is off with REGISTRY_CACHE_REFRESH_MS=0 and does not subscribe to changes', () => {
     const onChange = jest.fn();
     const sut = new RegistryCache(

@@ -70,14 +70,20 @@ export class NameScreener {
 
   private readonly maxListAgeMs: number;
 
+  /** From loaded lists (indexed here), or from lists already indexed (e.g. by a worker: sanctions-lists.worker.ts). */
   constructor(
-    lists: readonly LoadedList[],
+    lists: readonly LoadedList[] | { versions: ListVersion[]; index: ScreeningIndex },
     cacheSize = 50_000,
     readonly maxListAgeDays = DEFAULT_MAX_LIST_AGE_DAYS,
   ) {
-    this.versions = lists.map((l) => ({ name: l.name, version: l.version, date: l.date }));
     this.maxListAgeMs = maxListAgeDays * DAY_MS;
-    this.index = new ScreeningIndex(lists.flatMap((l) => l.names));
+    if ('index' in lists) {
+      this.versions = lists.versions;
+      this.index = lists.index;
+    } else {
+      this.versions = lists.map((l) => ({ name: l.name, version: l.version, date: l.date }));
+      this.index = new ScreeningIndex(lists.flatMap((l) => l.names));
+    }
     this.cache = new LRUCache({ max: cacheSize });
   }
 

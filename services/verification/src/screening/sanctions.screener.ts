@@ -8,7 +8,8 @@ import {
   type ListVersion,
   type NameScreeningResult,
 } from './name.screener';
-import { defaultSources, loadSanctionsLists, type SanctionsSources } from './sanctions-lists.loader';
+import { defaultSources, type SanctionsSources } from './sanctions-lists.loader';
+import { buildListsInWorker } from './sanctions-lists.worker';
 
 export function sourcesFromEnv(env: VerificationEnv): SanctionsSources {
   const defaults = defaultSources();
@@ -43,7 +44,7 @@ export class SanctionsScreener implements OnModuleInit, OnApplicationShutdown {
       ),
       load: async () =>
         new NameScreener(
-          await loadSanctionsLists(sources),
+          await buildListsInWorker(sources),
           env.SCREENING_CACHE_SIZE,
           env.SANCTIONS_MAX_AGE_DAYS,
         ),

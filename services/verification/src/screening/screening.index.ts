@@ -140,6 +140,86 @@ function push<K>(map: Map<K, number[]>, key: K, value: number): void {
   else if (list[list.length - 1] !== value) list.push(value);
 }
 
+/** The index's maps while it is built: small growing arrays, packed into the classes below once complete. */
+interface Building {
+  byCanon: Map<string, number[]>;
+  bySkeleton: Map<string, number[]>;
+  byTrigram: Map<string, number[]>;
+  byDeletion: Map<string, number[]>;
+  postings: number[][];
+}
+
+const NO_IDS = new Int32Array(0);
+
+/**
+ * Lists of ids by string key, packed: one Map from key to list number, every list's ids in one Int32Array (in the
+ * order they were added). A JS array per key cost ~100 bytes beside its ids (array object, backing store, growth).
+ */
+export class PackedGroups {
+  constructor(
+    private readonly listOf: ReadonlyMap<string, number>,
+    private readonly lists: PackedLists,
+  ) {}
+
+  static from(groups: ReadonlyMap<string, readonly number[]>): PackedGroups {
+    const listOf = new Map<string, number>();
+    for (const key of groups.keys()) listOf.set(key, listOf.size);
+    return new PackedGroups(listOf, PackedLists.from([...groups.values()]));
+  }
+
+  /** Rebuilt from what structured cloning (a worker's message) made of one: the same fields, no prototype. */
+  static revive(cloned: PackedGroups): PackedGroups {
+    const { listOf, lists } = cloned as unknown as { listOf: Map<string, number>; lists: PackedLists };
+    return new PackedGroups(listOf, PackedLists.revive(lists));
+  }
+
+  get(key: string): Int32Array {
+    const list = this.listOf.get(key);
+    return list === undefined ? NO_IDS : this.lists.get(list);
+  }
+
+  has(key: string): boolean {
+    return this.listOf.has(key);
+  }
+}
+
+/** Lists of ids by list number, packed in one Int32Array with their start offsets. */
+export class PackedLists {
+  constructor(
+    private readonly start: Int32Array,
+    private readonly ids: Int32Array,
+  ) {}
+
+  static from(lists: readonly (readonly number[])[]): PackedLists {
+    const start = new Int32Array(lists.length + 1);
+    let total = 0;
+    for (const l of lists) total += l.length;
+    const ids = new Int32Array(total);
+    let at = 0;
+    lists.forEach((l, i) => {
+      start[i] = at;
+      ids.set(l, at);
+      at += l.length;
+    });
+    start[lists.length] = at;
+    return new PackedLists(start, ids);
+  }
+
+  static revive(cloned: PackedLists): PackedLists {
+    const { start, ids } = cloned as unknown as { start: Int32Array; ids: Int32Array };
+    return new PackedLists(start, ids);
+  }
+
+  get length(): number {
+    return this.start.length - 1;
+  }
+
+  /** The list's ids (a view: no copy). */
+  get(list: number): Int32Array {
+    return this.ids.subarray(this.start[list]!, this.start[list + 1]!);
+  }
+}
+
 /**
  * Inverted index over every listed name (primary names and aliases): tokens → names, and for fuzzy lookup of a
  * query token the vocabulary by transliteration-neutral form, consonant skeleton and character trigram. A query is
@@ -149,13 +229,15 @@ export class ScreeningIndex {
   private readonly tokens: string[] = [];
   private readonly canon: string[] = [];
   private readonly tokenIds = new Map<string, number>();
-  private readonly byCanon = new Map<string, number[]>();
-  private readonly bySkeleton = new Map<string, number[]>();
-  private readonly byTrigram = new Map<string, number[]>();
-  private readonly byDeletion = new Map<string, number[]>();
-  private readonly postings: number[][] = [];
+  private readonly byCanon: PackedGroups;
+  private readonly bySkeleton: PackedGroups;
+  private readonly byTrigram: PackedGroups;
+  private readonly byDeletion: PackedGroups;
+  /** Token id → the names holding it. */
+  private readonly postings: PackedLists;
   private readonly weights: Float64Array;
-  private readonly nameTokenIds: Int32Array[] = [];
+  /** Name id → its token ids. */
+  private readonly nameTokenIds: PackedLists;
   private readonly names: ListedName[] = [];
   /** Scratch space for the candidate sweep, reused between queries (the index is used from one thread). */
   private readonly upperBound: Float64Array;
@@ -164,6 +246,14 @@ export class ScreeningIndex {
   private readonly trigramHits: Int32Array;
 
   constructor(listed: readonly ListedName[]) {
+    const build: Building = {
+      byCanon: new Map(),
+      bySkeleton: new Map(),
+      byTrigram: new Map(),
+      byDeletion: new Map(),
+      postings: [],
+    };
+    const nameTokenIds: number[][] = [];
     const seen = new Set<string>();
     for (const l of listed) {
       const tokens = [...new Set(nameTokens(l.name))];
@@ -174,12 +264,19 @@ export class ScreeningIndex {
       seen.add(key);
       const nameId = this.names.length;
       this.names.push(l);
-      this.nameTokenIds.push(Int32Array.from(tokens, (t) => this.addToken(t, nameId)));
+      nameTokenIds.push(tokens.map((t) => this.addToken(build, t, nameId)));
     }
     const n = Math.max(this.names.length, 2);
-    this.weights = Float64Array.from(this.postings, (p) =>
+    this.weights = Float64Array.from(build.postings, (p) =>
       Math.max(0.2, Math.log(n / p.length) / Math.log(n)),
     );
+    // packed once built: the maps of small arrays were most of the index's heap (docs/performance.md)
+    this.byCanon = PackedGroups.from(build.byCanon);
+    this.bySkeleton = PackedGroups.from(build.bySkeleton);
+    this.byTrigram = PackedGroups.from(build.byTrigram);
+    this.byDeletion = PackedGroups.from(build.byDeletion);
+    this.postings = PackedLists.from(build.postings);
+    this.nameTokenIds = PackedLists.from(nameTokenIds);
     this.upperBound = new Float64Array(this.names.length);
     this.lastQuery = new Int32Array(this.names.length).fill(-1);
     this.lastGain = new Float64Array(this.names.length);
@@ -190,7 +287,34 @@ export class ScreeningIndex {
     return this.names.length;
   }
 
-  private addToken(token: string, nameId: number): number {
+  /**
+   * An index built elsewhere (a worker thread, sanctions-lists.worker.ts) as structured cloning handed it over: its
+   * fields without prototypes. The packed parts get theirs back, the per-query scratch space is made anew.
+   */
+  static revive(cloned: ScreeningIndex): ScreeningIndex {
+    const c = cloned as unknown as Record<string, unknown>;
+    const names = c['names'] as ListedName[];
+    const tokens = c['tokens'] as string[];
+    return Object.assign(Object.create(ScreeningIndex.prototype) as ScreeningIndex, {
+      tokens,
+      canon: c['canon'],
+      tokenIds: c['tokenIds'],
+      byCanon: PackedGroups.revive(c['byCanon'] as PackedGroups),
+      bySkeleton: PackedGroups.revive(c['bySkeleton'] as PackedGroups),
+      byTrigram: PackedGroups.revive(c['byTrigram'] as PackedGroups),
+      byDeletion: PackedGroups.revive(c['byDeletion'] as PackedGroups),
+      postings: PackedLists.revive(c['postings'] as PackedLists),
+      weights: c['weights'],
+      nameTokenIds: PackedLists.revive(c['nameTokenIds'] as PackedLists),
+      names,
+      upperBound: new Float64Array(names.length),
+      lastQuery: new Int32Array(names.length).fill(-1),
+      lastGain: new Float64Array(names.length),
+      trigramHits: new Int32Array(tokens.length),
+    });
+  }
+
+  private addToken(build: Building, token: string, nameId: number): number {
     let id = this.tokenIds.get(token);
     if (id === undefined) {
       id = this.tokens.length;
@@ -198,15 +322,15 @@ export class ScreeningIndex {
       this.tokens.push(token);
       const canonical = canonicalToken(token);
       this.canon.push(canonical);
-      this.postings.push([]);
-      push(this.byCanon, canonical, id);
-      push(this.bySkeleton, skeletonKey(canonical), id);
-      for (const g of new Set(trigrams(canonical))) push(this.byTrigram, g, id);
+      build.postings.push([]);
+      push(build.byCanon, canonical, id);
+      push(build.bySkeleton, skeletonKey(canonical), id);
+      for (const g of new Set(trigrams(canonical))) push(build.byTrigram, g, id);
       for (const form of new Set([token, canonical])) {
-        if (form.length >= 3) for (const k of deletionKeys(form)) push(this.byDeletion, k, id);
+        if (form.length >= 3) for (const k of deletionKeys(form)) push(build.byDeletion, k, id);
       }
     }
-    this.postings[id]!.push(nameId);
+    build.postings[id]!.push(nameId);
     return id;
   }
 
@@ -215,7 +339,7 @@ export class ScreeningIndex {
     const out = new Map<number, number>();
     const exact = this.tokenIds.get(token);
     if (exact !== undefined) out.set(exact, 1);
-    for (const id of this.byCanon.get(canonicalToken(token)) ?? []) {
+    for (const id of this.byCanon.get(canonicalToken(token))) {
       if (!out.has(id)) out.set(id, TRANSLITERATION_SIMILARITY);
     }
     return out;
@@ -227,7 +351,7 @@ export class ScreeningIndex {
     const exact = this.tokenIds.get(token);
     if (exact !== undefined) out.set(exact, 1);
     const canonical = canonicalToken(token);
-    for (const id of this.byCanon.get(canonical) ?? []) {
+    for (const id of this.byCanon.get(canonical)) {
       if (!out.has(id))
         out.set(id, Math.max(TRANSLITERATION_SIMILARITY, tokenSimilarity(token, this.tokens[id]!)));
     }
@@ -242,18 +366,18 @@ export class ScreeningIndex {
       if (sim >= MIN_TOKEN_SIMILARITY) out.set(id, sim);
     };
     if (canonical.length >= 3) {
-      for (const id of this.bySkeleton.get(skeletonKey(canonical)) ?? []) consider(id);
+      for (const id of this.bySkeleton.get(skeletonKey(canonical))) consider(id);
     }
     // one edit apart, as written or transliteration-neutral (short words share too few trigrams for the sweep)
     for (const form of new Set([token, canonical])) {
       if (form.length < 3) continue;
-      for (const k of deletionKeys(form)) for (const id of this.byDeletion.get(k) ?? []) consider(id);
+      for (const k of deletionKeys(form)) for (const id of this.byDeletion.get(k)) consider(id);
     }
     const grams = [...new Set(trigrams(canonical))];
     const needed = Math.max(1, Math.ceil(grams.length * 0.4));
     const touched: number[] = [];
     for (const g of grams) {
-      for (const id of this.byTrigram.get(g) ?? []) {
+      for (const id of this.byTrigram.get(g)) {
         if (this.trigramHits[id] === 0) touched.push(id);
         this.trigramHits[id]!++;
       }
@@ -406,7 +530,7 @@ export class ScreeningIndex {
     for (let qi = 0; qi < qTokens.length; qi++) {
       const stamp = qi;
       for (const [tokenId, sim] of similar[qi]!) {
-        for (const nameId of this.postings[tokenId]!) {
+        for (const nameId of this.postings.get(tokenId)) {
           const gain = sim * qWeights[qi]!;
           if (this.lastQuery[nameId] === stamp) {
             if (gain > this.lastGain[nameId]!) {
@@ -455,7 +579,7 @@ export class ScreeningIndex {
     for (const qi of required) {
       const names: number[] = [];
       for (const [tokenId, sim] of similar[qi]!) {
-        if (sim >= TRANSLITERATION_SIMILARITY) for (const n of this.postings[tokenId]!) names.push(n);
+        if (sim >= TRANSLITERATION_SIMILARITY) for (const n of this.postings.get(tokenId)) names.push(n);
       }
       if (rarest === undefined || names.length < rarest.length) rarest = names;
     }
@@ -480,7 +604,7 @@ export class ScreeningIndex {
     nameId: number,
     required: readonly number[] = [],
   ): number {
-    const cTokens = this.nameTokenIds[nameId]!;
+    const cTokens = this.nameTokenIds.get(nameId);
     const pairs: [number, number, number][] = [];
     for (let qi = 0; qi < similar.length; qi++) {
       for (let ci = 0; ci < cTokens.length; ci++) {
