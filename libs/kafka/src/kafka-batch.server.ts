@@ -26,7 +26,7 @@ import { KafkaConnection } from './kafka.connection';
 import { kafkaMetrics } from './kafka.metrics';
 import { CONSUMER_RETRY, KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
 import type { ConsumedBatch, ConsumedMessage, Outbound } from './outbound';
-import { OffsetCommitter } from './offset.committer';
+import { AtLeastOnceDelivery } from './at-least-once.delivery';
 
 export const KAFKA_STAGE = Symbol('KAFKA_STAGE');
 
@@ -97,8 +97,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   private draining = false;
   private readonly inflight = new Set<Promise<boolean>>();
   private readonly heartbeatEveryMs: number;
-  /** At-least-once with KAFKA_COMMIT_INTERVAL_MS > 0: commits offsets in the background. */
-  private readonly committer?: OffsetCommitter;
+  private readonly atLeastOnce?: AtLeastOnceDelivery;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -108,17 +107,11 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   ) {
     super();
     this.heartbeatEveryMs = Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3));
-    if (!settings.exactlyOnce && settings.commitIntervalMs > 0)
-      this.committer = new OffsetCommitter(
+    if (!settings.exactlyOnce)
+      this.atLeastOnce = new AtLeastOnceDelivery(
+        publisher.producer,
         (offsets) => this.consumer!.commitOffsets(offsets),
         settings.commitIntervalMs,
-        (err, offsets) =>
-          // the offsets stay pending for the next commit; at worst they are redelivered (at-least-once)
-          this.logger.warn({
-            msg: 'offset commit failed, will retry',
-            partitions: offsets.length,
-            err: String(err),
-          }),
       );
   }
 
@@ -188,8 +181,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
-      // what a failed pre-rebalance commit left is for partitions that may be someone else's now
-      this.committer?.clear();
+      this.atLeastOnce?.groupJoined();
       this.logger.log({
         msg: 'joined consumer group',
         groupId: payload.groupId,
@@ -204,8 +196,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.REBALANCING, () => {
       this.joined = false;
-      // commit what was processed while the old generation still may, so the next owner does not redo it
-      void this.committer?.flush();
+      this.atLeastOnce?.rebalancing();
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -557,9 +548,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       await run;
       return;
     }
-    if (topicMessages.length > 0) await this.publisher.producer.send(topicMessages);
-    if (this.committer) this.committer.note(physical, partition, nextOffset);
-    else await this.consumer!.commitOffsets([{ topic: physical, partition, offset: nextOffset }]);
+    await this.atLeastOnce!.deliver(topicMessages, physical, partition, nextOffset);
   }
 
   /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
@@ -576,7 +565,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         clearTimeout(timer);
       }
       // the drained chunks' offsets: committed while the consumer still runs (kafkajs refuses commits after)
-      await this.committer?.flush();
+      await this.atLeastOnce?.flush();
       this.running = false;
       if (this.consumer) {
         // kafkajs' disconnect waits for the batch handler still running (a chunk the drain gave up on, e.g. one
