@@ -11,12 +11,9 @@ import {
   type EachBatchPayload,
   type KafkaMessage,
   type Message,
-  Partitioners,
-  type Producer,
   type TopicMessages,
 } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { splitByBytes } from './batching.producer';
 import { mapWithConcurrency, sleep } from './concurrency';
 import { deadLetterFor, requestIdOf } from './dead-letter.factory';
 import { decodeHeaders, encodeEvent } from './event.codec';
@@ -27,6 +24,8 @@ import { kafkaMetrics } from './kafka.metrics';
 import { CONSUMER_RETRY, KAFKA_SETTINGS, type KafkaSettings } from './kafka.settings';
 import type { ConsumedBatch, ConsumedMessage, Outbound } from './outbound';
 import { AtLeastOnceDelivery } from './at-least-once.delivery';
+import type { ChunkDelivery } from './delivery';
+import { ExactlyOnceDelivery } from './exactly-once.delivery';
 
 export const KAFKA_STAGE = Symbol('KAFKA_STAGE');
 
@@ -83,13 +82,9 @@ function isRebalanceError(err: unknown): boolean {
 export class KafkaBatchServer extends Server implements CustomTransportStrategy, OnModuleDestroy {
   protected override readonly logger = new Logger(KafkaBatchServer.name);
   private consumer?: Consumer;
-  private txProducer?: Producer;
-  private txConnecting?: Promise<Producer>;
-  private transactionalId?: string;
   /** Since when chunks have kept failing (unset while they succeed), and the last failure. */
   private failingSince?: number;
   private lastFailure?: string;
-  private txChain: Promise<unknown> = Promise.resolve();
   private crashError?: string;
   private running = false;
   private joined = false;
@@ -97,7 +92,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   private draining = false;
   private readonly inflight = new Set<Promise<boolean>>();
   private readonly heartbeatEveryMs: number;
-  private readonly atLeastOnce?: AtLeastOnceDelivery;
+  private readonly delivery: ChunkDelivery;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -107,12 +102,13 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
   ) {
     super();
     this.heartbeatEveryMs = Math.min(3_000, Math.floor(settings.sessionTimeoutMs / 3));
-    if (!settings.exactlyOnce)
-      this.atLeastOnce = new AtLeastOnceDelivery(
-        publisher.producer,
-        (offsets) => this.consumer!.commitOffsets(offsets),
-        settings.commitIntervalMs,
-      );
+    this.delivery = settings.exactlyOnce
+      ? new ExactlyOnceDelivery(connection, settings)
+      : new AtLeastOnceDelivery(
+          publisher.producer,
+          (offsets) => this.consumer!.commitOffsets(offsets),
+          settings.commitIntervalMs,
+        );
   }
 
   on(): never {
@@ -154,13 +150,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     if (topics.length === 0) return;
     await this.connection.ensureTopics([...topics, Topics.DeadLetter]);
     await this.publisher.producer.connect();
-    if (this.settings.exactlyOnce) {
-      // a stable id fences the previous incarnation: initTransactions aborts what it left open
-      this.transactionalId =
-        this.settings.transactionalId ??
-        `${this.settings.groupId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-      await this.transactionalProducer();
-    }
+    await this.delivery.start();
     const consumer = this.connection.kafka.consumer({
       groupId: this.settings.groupId,
       readUncommitted: false,
@@ -181,7 +171,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
-      this.atLeastOnce?.groupJoined();
+      this.delivery.groupJoined();
       this.logger.log({
         msg: 'joined consumer group',
         groupId: payload.groupId,
@@ -196,7 +186,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.REBALANCING, () => {
       this.joined = false;
-      this.atLeastOnce?.rebalancing();
+      this.delivery.rebalancing();
     });
     this.consumer = consumer;
     await consumer.connect();
@@ -222,58 +212,6 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       groupId: this.settings.groupId,
       exactlyOnce: this.settings.exactlyOnce,
     });
-  }
-
-  /** The transactional producer, made (again) when there is none: after a start, or after one was wedged. */
-  private transactionalProducer(): Promise<Producer> {
-    if (this.txProducer) return Promise.resolve(this.txProducer);
-    this.txConnecting ??= (async () => {
-      const producer = this.connection.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-        transactionalId: this.transactionalId,
-        transactionTimeout: this.settings.transactionTimeoutMs,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // the broker answers CONCURRENT_TRANSACTIONS right after a commit; the default 300 ms retry makes each
-        // transaction ~220 ms, 20 ms brings it to ~40 ms (measured on the local 4.4 broker)
-        retry: { initialRetryTime: 20, retries: 10, maxRetryTime: 2000 },
-      });
-      try {
-        await producer.connect();
-        this.txProducer = producer;
-        return producer;
-      } catch (err) {
-        await producer.disconnect().catch(() => undefined);
-        throw err;
-      } finally {
-        this.txConnecting = undefined;
-      }
-    })();
-    return this.txConnecting;
-  }
-
-  /** True when the group's committed offset of the partition is at or past `next` (read after any open transaction settled). */
-  private async alreadyCommitted(physical: string, partition: number, next: string): Promise<boolean> {
-    await this.transactionalProducer();
-    const admin = await this.connection.getAdmin();
-    const [topic] = await admin.fetchOffsets({ groupId: this.settings.groupId, topics: [physical] });
-    const committed = topic?.partitions.find((p) => p.partition === partition)?.offset;
-    return committed !== undefined && committed !== '-1' && BigInt(committed) >= BigInt(next);
-  }
-
-  /**
-   * kafkajs leaves a producer whose commit or abort failed (the broker went away mid-transaction) in a state that
-   * refuses every later transaction (issue 18): drop it; the next chunk builds a new one with the same
-   * transactional id, whose initTransactions fences the old one and aborts what it left open.
-   */
-  private async discardTransactionalProducer(producer: Producer, err: unknown): Promise<void> {
-    if (this.txProducer !== producer) return;
-    this.txProducer = undefined;
-    this.logger.warn({
-      msg: 'transactional producer wedged (abort or begin failed); rebuilding it',
-      err: (err as Error).message,
-    });
-    await producer.disconnect().catch(() => undefined);
   }
 
   private logicalTopic(physical: string): TopicName {
@@ -336,14 +274,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     for (let attempt = 0; ; attempt++) {
       const started = process.hrtime.bigint();
       try {
-        // exactly-once: a failed attempt may have committed after all (the broker went away before it answered
-        // the commit); the rebuilt producer's initTransactions settles that transaction, after which the group's
-        // committed offset says whether this chunk is already done. Redoing it then would decide it twice.
-        if (
-          attempt > 0 &&
-          this.settings.exactlyOnce &&
-          (await this.alreadyCommitted(physical, partition, next))
-        ) {
+        // a failed attempt may have been delivered after all (exactly-once: its transaction committed before the
+        // broker could answer); redoing the chunk then would decide it twice
+        if (attempt > 0 && (await this.delivery.alreadyDelivered?.(physical, partition, next))) {
           this.failingSince = undefined;
           return true;
         }
@@ -508,7 +441,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     }
   }
 
-  /** Produces the chunk's outputs and commits its input offset: acknowledged output first, then the commit. */
+  /** Produces the chunk's outputs and commits its input offset, in the configured delivery mode. */
   private async deliver(
     delivery: Delivery,
     physical: string,
@@ -519,36 +452,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       topic,
       messages,
     }));
-    if (this.settings.exactlyOnce) {
-      // one transaction at a time per producer: partitions processed concurrently queue here
-      const run = this.txChain.then(async () => {
-        const producer = await this.transactionalProducer();
-        // a producer that cannot begin a transaction is as wedged as one whose abort failed
-        const tx = await producer.transaction().catch(async (err: unknown) => {
-          await this.discardTransactionalProducer(producer, err);
-          throw err;
-        });
-        try {
-          for (const request of splitByBytes(topicMessages, this.settings.maxRequestBytes)) {
-            await tx.sendBatch({ topicMessages: request, acks: -1 });
-          }
-          await tx.sendOffsets({
-            consumerGroupId: this.settings.groupId,
-            topics: [{ topic: physical, partitions: [{ partition, offset: nextOffset }] }],
-          });
-          await tx.commit();
-        } catch (err) {
-          await tx
-            .abort()
-            .catch((abortErr: unknown) => this.discardTransactionalProducer(producer, abortErr));
-          throw err;
-        }
-      });
-      this.txChain = run.catch(() => undefined);
-      await run;
-      return;
-    }
-    await this.atLeastOnce!.deliver(topicMessages, physical, partition, nextOffset);
+    await this.delivery.deliver(topicMessages, physical, partition, nextOffset);
   }
 
   /** Stop fetching, let the in-flight batch finish and commit, then disconnect. */
@@ -565,7 +469,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
         clearTimeout(timer);
       }
       // the drained chunks' offsets: committed while the consumer still runs (kafkajs refuses commits after)
-      await this.atLeastOnce?.flush();
+      await this.delivery.flush();
       this.running = false;
       if (this.consumer) {
         // kafkajs' disconnect waits for the batch handler still running (a chunk the drain gave up on, e.g. one
@@ -586,7 +490,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
           msg: left ? 'consumer stopped' : 'consumer stopped without leaving its group (a handler is stuck)',
         });
       }
-      await this.txProducer?.disconnect().catch(() => undefined);
+      await this.delivery.close();
     })();
     return this.stopping;
   }
