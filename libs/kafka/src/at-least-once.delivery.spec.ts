@@ -26,26 +26,30 @@ describe(AtLeastOnceDelivery.name, () => {
   describe('committing each chunk (commitIntervalMs 0)', () => {
     it('commits the input offset only after the output was acknowledged', async () => {
       const { sut, calls } = setup(0);
-      await sut.deliver(output, 'access.requested.v1', 2, '11');
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 2, offset: '11' });
       expect(calls).toEqual(['send access.geolocated.v1', 'commit access.requested.v1/2@11']);
     });
 
     it('commits without producing when the chunk had no output', async () => {
       const { sut, calls, producer } = setup(0);
-      await sut.deliver([], 'access.requested.v1', 0, '5');
+      await sut.deliver([], { topic: 'access.requested.v1', partition: 0, offset: '5' });
       expect(producer.send).not.toHaveBeenCalled();
       expect(calls).toEqual(['commit access.requested.v1/0@5']);
     });
 
     it('commits nothing when the output was not acknowledged, and fails the attempt', async () => {
       const { sut, commitOffsets } = setup(0, { send: new Error('broker gone') });
-      await expect(sut.deliver(output, 'access.requested.v1', 0, '5')).rejects.toThrow('broker gone');
+      await expect(
+        sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '5' }),
+      ).rejects.toThrow('broker gone');
       expect(commitOffsets).not.toHaveBeenCalled();
     });
 
     it('fails the attempt when the commit fails', async () => {
       const { sut } = setup(0, { commit: new Error('coordinator moved') });
-      await expect(sut.deliver(output, 'access.requested.v1', 0, '5')).rejects.toThrow('coordinator moved');
+      await expect(
+        sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '5' }),
+      ).rejects.toThrow('coordinator moved');
     });
   });
 
@@ -55,8 +59,8 @@ describe(AtLeastOnceDelivery.name, () => {
 
     it('resolves once the output is acknowledged and commits the newest offset per partition later', async () => {
       const { sut, commits } = setup(100);
-      await sut.deliver(output, 'access.requested.v1', 0, '5');
-      await sut.deliver(output, 'access.requested.v1', 0, '9');
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '5' });
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '9' });
       expect(commits).toEqual([]);
       await jest.advanceTimersByTimeAsync(100);
       expect(commits).toEqual([[{ topic: 'access.requested.v1', partition: 0, offset: '9' }]]);
@@ -64,21 +68,23 @@ describe(AtLeastOnceDelivery.name, () => {
 
     it('notes nothing for a chunk whose output was not acknowledged', async () => {
       const { sut, commitOffsets } = setup(100, { send: new Error('broker gone') });
-      await expect(sut.deliver(output, 'access.requested.v1', 0, '5')).rejects.toThrow('broker gone');
+      await expect(
+        sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '5' }),
+      ).rejects.toThrow('broker gone');
       await sut.flush();
       expect(commitOffsets).not.toHaveBeenCalled();
     });
 
     it('flush commits what is pending at once (the drain)', async () => {
       const { sut, commits } = setup(100);
-      await sut.deliver(output, 'access.requested.v1', 1, '3');
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '3' });
       await sut.flush();
       expect(commits).toEqual([[{ topic: 'access.requested.v1', partition: 1, offset: '3' }]]);
     });
 
     it('commits what is pending when a rebalance starts', async () => {
       const { sut, commits } = setup(100);
-      await sut.deliver(output, 'access.requested.v1', 1, '3');
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '3' });
       sut.rebalancing();
       await jest.advanceTimersByTimeAsync(0);
       expect(commits).toEqual([[{ topic: 'access.requested.v1', partition: 1, offset: '3' }]]);
@@ -86,7 +92,7 @@ describe(AtLeastOnceDelivery.name, () => {
 
     it('forgets what is pending once the group is joined again (the partitions may be someone else’s)', async () => {
       const { sut, commitOffsets } = setup(100);
-      await sut.deliver(output, 'access.requested.v1', 1, '3');
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '3' });
       sut.groupJoined();
       await jest.advanceTimersByTimeAsync(500);
       await sut.flush();

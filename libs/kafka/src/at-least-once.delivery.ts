@@ -35,15 +35,10 @@ export class AtLeastOnceDelivery implements ChunkDelivery {
     // the batching producer is the stage's publisher's, connected by the transport
   }
 
-  async deliver(
-    output: TopicMessages[],
-    physicalTopic: string,
-    partition: number,
-    nextOffset: string,
-  ): Promise<void> {
+  async deliver(output: TopicMessages[], done: PartitionOffset): Promise<void> {
     if (output.length > 0) await this.producer.send(output);
-    if (this.committer) this.committer.note(physicalTopic, partition, nextOffset);
-    else await this.commitOffsets([{ topic: physicalTopic, partition, offset: nextOffset }]);
+    if (this.committer) this.committer.note(done.topic, done.partition, done.offset);
+    else await this.commitOffsets([done]);
   }
 
   groupJoined(): void {

@@ -1,4 +1,5 @@
 import type { TopicMessages } from 'kafkajs';
+import type { PartitionOffset } from './offset.committer';
 
 /**
  * How a chunk's output reaches the broker and its input offset gets committed: the one thing the two delivery
@@ -8,18 +9,13 @@ import type { TopicMessages } from 'kafkajs';
 export interface ChunkDelivery {
   /** Connects what the mode needs before the consumer starts. */
   start(): Promise<void>;
-  /** Produces `output` (acks = all), then commits `nextOffset` (the offset after the chunk's last message). */
-  deliver(
-    output: TopicMessages[],
-    physicalTopic: string,
-    partition: number,
-    nextOffset: string,
-  ): Promise<void>;
+  /** Produces `output` (acks = all), then commits `done`: the chunk's partition and the offset after its last message. */
+  deliver(output: TopicMessages[], done: PartitionOffset): Promise<void>;
   /**
    * Asked before a failed chunk is redone; true when the failed attempt was delivered after all. Modes that cannot
    * tell leave it out and the chunk is redone (at-least-once allows that).
    */
-  alreadyDelivered?(physicalTopic: string, partition: number, nextOffset: string): Promise<boolean>;
+  alreadyDelivered?(done: PartitionOffset): Promise<boolean>;
   /** The consumer joined its group (again): its assignment may have changed. */
   groupJoined(): void;
   /** A rebalance started: the old generation may still commit. */

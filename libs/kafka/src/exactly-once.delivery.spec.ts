@@ -118,7 +118,7 @@ describe(ExactlyOnceDelivery.name, () => {
   it('sends the output and the input offset in one transaction, then commits it', async () => {
     const { sut, producers } = setup();
     await sut.start();
-    await sut.deliver(output, 'access.requested.v1', 1, '42');
+    await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' });
     expect(producers[0]!.calls).toEqual([
       'begin',
       'send access.geolocated.v1×2,access.deadletter.v1×1',
@@ -136,7 +136,7 @@ describe(ExactlyOnceDelivery.name, () => {
     );
     await sut.start();
     const big = Array.from({ length: 6 }, (_, i) => ({ key: `r${i}`, value: 'x'.repeat(100) }));
-    await sut.deliver([{ topic: 'out', messages: big }], 'in', 0, '6');
+    await sut.deliver([{ topic: 'out', messages: big }], { topic: 'in', partition: 0, offset: '6' });
     const sends = producer.calls.filter((c) => c.startsWith('send'));
     expect(sends.length).toBeGreaterThan(1);
     expect(producer.calls.filter((c) => c === 'begin' || c === 'commit')).toEqual(['begin', 'commit']);
@@ -146,14 +146,16 @@ describe(ExactlyOnceDelivery.name, () => {
     const { sut, producers } = setup();
     await sut.start();
     producers[0]!.failSend = new Error('broker gone');
-    await expect(sut.deliver(output, 'access.requested.v1', 1, '42')).rejects.toThrow('broker gone');
+    await expect(
+      sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' }),
+    ).rejects.toThrow('broker gone');
     expect(producers[0]!.calls).toEqual([
       'begin',
       'send access.geolocated.v1×2,access.deadletter.v1×1',
       'abort',
     ]);
     producers[0]!.failSend = undefined;
-    await sut.deliver(output, 'access.requested.v1', 1, '42');
+    await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' });
     expect(producers).toHaveLength(1);
   });
 
@@ -162,9 +164,11 @@ describe(ExactlyOnceDelivery.name, () => {
     await sut.start();
     producers[0]!.failCommit = new Error('commit lost');
     producers[0]!.failAbort = new Error('abort refused');
-    await expect(sut.deliver(output, 'access.requested.v1', 1, '42')).rejects.toThrow('commit lost');
+    await expect(
+      sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' }),
+    ).rejects.toThrow('commit lost');
     expect(producers[0]!.disconnected).toBe(true);
-    await sut.deliver(output, 'access.requested.v1', 1, '42');
+    await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' });
     expect(producers).toHaveLength(2);
     expect(producers[1]!.calls.at(-1)).toBe('commit');
     expect(producerOptions[1]).toMatchObject({ transactionalId: 'geo-1' });
@@ -174,9 +178,11 @@ describe(ExactlyOnceDelivery.name, () => {
     const { sut, producers } = setup();
     await sut.start();
     producers[0]!.failBegin = new Error('invalid state');
-    await expect(sut.deliver(output, 'access.requested.v1', 1, '42')).rejects.toThrow('invalid state');
+    await expect(
+      sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' }),
+    ).rejects.toThrow('invalid state');
     expect(producers[0]!.disconnected).toBe(true);
-    await sut.deliver(output, 'access.requested.v1', 1, '42');
+    await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' });
     expect(producers).toHaveLength(2);
   });
 
@@ -184,8 +190,8 @@ describe(ExactlyOnceDelivery.name, () => {
     const { sut, producers } = setup();
     await sut.start();
     await Promise.all([
-      sut.deliver(output, 'access.requested.v1', 0, '10'),
-      sut.deliver(output, 'access.requested.v1', 1, '20'),
+      sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '10' }),
+      sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '20' }),
     ]);
     expect(producers[0]!.calls.filter((c) => c === 'begin' || c === 'commit')).toEqual([
       'begin',
@@ -199,8 +205,8 @@ describe(ExactlyOnceDelivery.name, () => {
     const { sut, producers } = setup();
     await sut.start();
     producers[0]!.failCommitOnce = new Error('commit lost');
-    const first = sut.deliver(output, 'access.requested.v1', 0, '10');
-    const second = sut.deliver(output, 'access.requested.v1', 1, '20');
+    const first = sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '10' });
+    const second = sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '20' });
     await expect(first).rejects.toThrow('commit lost');
     await expect(second).resolves.toBeUndefined();
     expect(producers[0]!.calls.filter((c) => c === 'begin' || c === 'abort' || c === 'commit')).toEqual([
@@ -222,7 +228,9 @@ describe(ExactlyOnceDelivery.name, () => {
     ])('%s → %s', async (_case, committed, expected) => {
       const { sut, fetchOffsets } = setup(committed);
       await sut.start();
-      await expect(sut.alreadyDelivered('access.requested.v1', 1, '42')).resolves.toBe(expected);
+      await expect(
+        sut.alreadyDelivered({ topic: 'access.requested.v1', partition: 1, offset: '42' }),
+      ).resolves.toBe(expected);
       expect(fetchOffsets).toHaveBeenCalledWith({
         groupId: 'stage-geolocation',
         topics: ['access.requested.v1'],
@@ -233,8 +241,10 @@ describe(ExactlyOnceDelivery.name, () => {
       const { sut, producers, fetchOffsets } = setup('42');
       await sut.start();
       producers[0]!.failBegin = new Error('invalid state');
-      await expect(sut.deliver(output, 'access.requested.v1', 1, '42')).rejects.toThrow('invalid state');
-      await sut.alreadyDelivered('access.requested.v1', 1, '42');
+      await expect(
+        sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' }),
+      ).rejects.toThrow('invalid state');
+      await sut.alreadyDelivered({ topic: 'access.requested.v1', partition: 1, offset: '42' });
       expect(producers).toHaveLength(2);
       expect(producers[1]!.connect.mock.invocationCallOrder[0]).toBeLessThan(
         fetchOffsets.mock.invocationCallOrder[0]!,

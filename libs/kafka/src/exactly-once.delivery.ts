@@ -4,6 +4,7 @@ import { splitByBytes } from './batching.producer';
 import type { ChunkDelivery } from './delivery';
 import type { KafkaConnection } from './kafka.connection';
 import type { KafkaSettings } from './kafka.settings';
+import type { PartitionOffset } from './offset.committer';
 
 type ExactlyOnceSettings = Pick<
   KafkaSettings,
@@ -36,12 +37,7 @@ export class ExactlyOnceDelivery implements ChunkDelivery {
     await this.transactionalProducer();
   }
 
-  async deliver(
-    output: TopicMessages[],
-    physicalTopic: string,
-    partition: number,
-    nextOffset: string,
-  ): Promise<void> {
+  async deliver(output: TopicMessages[], { topic, partition, offset }: PartitionOffset): Promise<void> {
     // one transaction at a time per producer: partitions processed concurrently queue here
     const run = this.chain.then(async () => {
       const producer = await this.transactionalProducer();
@@ -56,7 +52,7 @@ export class ExactlyOnceDelivery implements ChunkDelivery {
         }
         await tx.sendOffsets({
           consumerGroupId: this.settings.groupId,
-          topics: [{ topic: physicalTopic, partitions: [{ partition, offset: nextOffset }] }],
+          topics: [{ topic, partitions: [{ partition, offset }] }],
         });
         await tx.commit();
       } catch (err) {
@@ -73,12 +69,12 @@ export class ExactlyOnceDelivery implements ChunkDelivery {
    * rebuilt producer's initTransactions settles that transaction, after which the group's committed offset says
    * whether the chunk is already done. Redoing it then would decide it twice.
    */
-  async alreadyDelivered(physicalTopic: string, partition: number, nextOffset: string): Promise<boolean> {
+  async alreadyDelivered({ topic, partition, offset }: PartitionOffset): Promise<boolean> {
     await this.transactionalProducer();
     const admin = await this.connection.getAdmin();
-    const [topic] = await admin.fetchOffsets({ groupId: this.settings.groupId, topics: [physicalTopic] });
-    const committed = topic?.partitions.find((p) => p.partition === partition)?.offset;
-    return committed !== undefined && committed !== '-1' && BigInt(committed) >= BigInt(nextOffset);
+    const [offsets] = await admin.fetchOffsets({ groupId: this.settings.groupId, topics: [topic] });
+    const committed = offsets?.partitions.find((p) => p.partition === partition)?.offset;
+    return committed !== undefined && committed !== '-1' && BigInt(committed) >= BigInt(offset);
   }
 
   groupJoined(): void {
