@@ -30,7 +30,7 @@ import {
 } from '../services/audit/src/store/projection/request-record.schema';
 import { aRequestChain } from '@clearance/testing';
 import { openStoreHarness } from '../services/audit/test/audit-store.harness';
-import { ensureInfra, rssMiB, summarize, writeResult } from './bench.support';
+import { cpuMs, ensureInfra, infraPids, rssMiB, summarize, writeResult } from './bench.support';
 
 /** The parts of a consumed message the audit store reads. */
 type StoredInput = Pick<ConsumedMessage<unknown>, 'raw' | 'offset' | 'headers'>;
@@ -151,6 +151,18 @@ async function main(): Promise<void> {
     const rawRecords = h.connection.collection<RequestRecord>('bench_raw_requests');
     for (const [keys, options] of RequestRecordSchema.indexes())
       await rawRecords.createIndex(keys as Record<string, 1 | -1>, options as { name?: string });
+    // CPU of this process and of the database (when the test profile's FerretDB is local): what a loaded machine
+    // does not distort, unlike the wall-clock rates
+    const dbPidForCpu = infraPids()['ferretdb'];
+    const cpuNow = (): { self: number; db: number } => {
+      const u = process.cpuUsage();
+      return { self: (u.user + u.system) / 1000, db: dbPidForCpu ? cpuMs(dbPidForCpu) : NaN };
+    };
+    const perEventUs = (from: { self: number; db: number }, to: { self: number; db: number }) => ({
+      benchProcess: Math.round(((to.self - from.self) * 1000) / docs.length),
+      database: Math.round(((to.db - from.db) * 1000) / docs.length),
+    });
+    let cpu = cpuNow();
     let t = process.hrtime.bigint();
     for (let i = 0; i < docs.length; i += batch)
       await raw.insertMany(docs.slice(i, i + batch), { ordered: false });
@@ -158,7 +170,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < recordDocs.length; i += batch)
       await rawRecords.insertMany(recordDocs.slice(i, i + batch), { ordered: false });
     const rawSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    const rawCpu = perEventUs(cpu, cpuNow());
     console.error(new Date().toISOString(), 'store path');
+    cpu = cpuNow();
     t = process.hrtime.bigint();
     const perTopic: Record<string, number> = {};
     for (const [topic, list] of byTopic) {
@@ -168,6 +182,7 @@ async function main(): Promise<void> {
       perTopic[topic] = Math.round(list.length / (Number(process.hrtime.bigint() - started) / 1e9));
     }
     const storeSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    const storeCpu = perEventUs(cpu, cpuNow());
     const events = docs.length;
     const stored = await h.connection.collection('audit_events').countDocuments({});
     if (stored !== events) throw new Error(`store path stored ${stored} of ${events} events`);
@@ -184,6 +199,9 @@ async function main(): Promise<void> {
       rawEventsOnlyPerSecond: Math.round(events / rawEventSeconds),
       ratioToEventsOnly: Number((rawEventSeconds / storeSeconds).toFixed(3)),
       storePathPerSecondByTopic: perTopic,
+      // CPU µs per stored event (the raw side's hashing and documents were built before its clock started)
+      rawInsertManyCpuUsPerEvent: rawCpu,
+      storePathCpuUsPerEvent: storeCpu,
     };
     loads['afterStore'] = load();
     console.log('store', result['store'], loads['afterStore']);

@@ -91,6 +91,9 @@ describe('pipeline under faults', () => {
       const svc = pipeline.get(name);
       const code = await svc.stop(20_000);
       const tookMs = Date.now() - started;
+      // what it said last is what a slow drain is about (its slow-shutdown warning names what held it)
+      if (tookMs >= 10_000)
+        console.error(`${name} took ${tookMs} ms to stop:\n${svc.output.slice(-15).join('')}`);
       // NestJS re-raises the signal once its shutdown hooks ran: a drained exit is code 0 or "ended by SIGTERM"
       const exit = code ?? svc.child.signalCode;
       await pipeline.start(name);

@@ -19,3 +19,46 @@ export async function mapWithConcurrency<T, R>(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * `work`'s value if it settles within `ms`, else a rejection naming `what`. Nothing is cancelled: the work goes
+ * on in the background. For callees that take no `AbortSignal` (kafkajs's admin and consumer, the driver's
+ * `db.command`); where a callee takes one, give it `AbortSignal.timeout(ms)` instead.
+ */
+export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  return raceTimer(work, ms, () => {
+    throw new Error(`${what}: no answer within ${ms} ms`);
+  });
+}
+
+/** Whether `work` settled (fulfilled or rejected) within `ms`; never rejects. */
+export function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return raceTimer(
+    work.then(
+      () => true,
+      () => true,
+    ),
+    ms,
+    () => false,
+  );
+}
+
+async function raceTimer<T>(work: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<T>((resolve, reject) => {
+        timer = setTimeout(() => {
+          try {
+            resolve(onTimeout());
+          } catch (err) {
+            reject(err as Error);
+          }
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type Admin, Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { kafkaClientSecurity } from './kafka.security';
+import { within } from './concurrency';
 import { createTopicsAndWait } from './topics.admin';
 import { KAFKA_SETTINGS, type KafkaSettings, physicalTopic } from './kafka.settings';
 
@@ -68,20 +69,7 @@ export class KafkaConnection implements OnApplicationShutdown {
   /** A cheap request the broker must answer: used by the readiness check. */
   async ping(timeoutMs: number): Promise<void> {
     const admin = await this.getAdmin();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        admin.describeCluster(),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`broker did not answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(admin.describeCluster(), timeoutMs, 'broker');
   }
 
   async onApplicationShutdown(): Promise<void> {

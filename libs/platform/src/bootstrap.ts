@@ -18,6 +18,9 @@ import { charsetOf, jsonShapeProblem } from './strict-json.parser';
 import { DEFAULT_PORTS, ENV } from './platform.options';
 
 /** `application/json` (named as a string: it replaces Fastify's own parser) and the `+json` types. */
+/** A drain takes a few seconds; longer than this and the log says what still holds the process. */
+const SLOW_SHUTDOWN_MS = 8_000;
+
 const JSON_CONTENT_TYPES = ['application/json', /^application\/[a-z0-9.-]+\+json(\s*;.*)?$/i] as const;
 
 /**
@@ -144,6 +147,7 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   app.useLogger(app.get(Logger));
   app.flushLogs();
   app.enableShutdownHooks();
+  warnOfSlowShutdown(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
   useStrictJsonParser(app, bodyLimit);
   useSafeResponseHeaders(app);
@@ -165,4 +169,21 @@ async function startService(module: Type, options: BootstrapOptions): Promise<Ne
   await app.listen(port, env.HOST);
   app.get(Logger).log({ msg: 'listening', service: options.service, url: await app.getUrl() });
   return app;
+}
+
+/**
+ * A shutdown still running after SLOW_SHUTDOWN_MS logs what keeps the process alive, before a supervisor's
+ * SIGKILL (Kubernetes: after terminationGracePeriodSeconds) takes the evidence away. The timer never holds the
+ * process itself (unref).
+ */
+function warnOfSlowShutdown(logger: Logger): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const started = Date.now();
+    setTimeout(() => {
+      const resources: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
+      logger.warn({ msg: 'shutdown still running', signal, afterMs: Date.now() - started, resources });
+    }, SLOW_SHUTDOWN_MS).unref();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, onSignal);
 }

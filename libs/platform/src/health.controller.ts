@@ -8,7 +8,7 @@ import {
   HealthIndicatorService,
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
-import { KafkaBatchServer, KafkaConnection } from '@clearance/kafka';
+import { KafkaBatchServer, KafkaConnection, within } from '@clearance/kafka';
 import type { Connection } from 'mongoose';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import type { ReadinessCheck } from './readiness';
@@ -69,19 +69,6 @@ export class HealthController {
   private async mongoReady(): Promise<void> {
     const db = this.mongo?.db;
     if (!db || this.mongo?.readyState !== 1) throw new Error('not connected');
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        db.command({ ping: 1 }),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),
-            PING_TIMEOUT_MS,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(db.command({ ping: 1 }), PING_TIMEOUT_MS, 'database');
   }
 }

@@ -1,4 +1,6 @@
 import { Topics } from '@clearance/contracts';
+import { AuditStore } from '../src/store/audit.store';
+import { StoreWriteError } from '../src/store/events/audit-event.repository';
 import { IntegrityChecker } from '../src/store/chain/integrity.checker';
 import { aRequestChain } from '@clearance/testing';
 import { openStoreHarness, type StoreHarness } from './audit-store.harness';
@@ -125,5 +127,83 @@ describe('AuditStore against the database', () => {
       stored.filter((r) => r?.country === 'DE' && r.outcome === 'allow' && r.timestamps?.geolocatedAt),
     ).toHaveLength(360);
     expect(await records.countDocuments({ _id: { $in: ids as never[] } })).toBe(360);
+  });
+
+  describe('two writers of one chain (a partition that moves between audit replicas)', () => {
+    // a database of its own: the integrity check below covers every chain, and the tests above break one on purpose
+    let h: StoreHarness;
+    beforeAll(async () => {
+      h = await openStoreHarness('audit_store_replicas_it');
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+    const replica = () => new AuditStore(h.events, h.requests, h.quarantine);
+    const geolocated = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => msg(aRequestChain().geolocated, from + i));
+    const heads = () => h.connection.collection<{ _id: string }>('audit_chain_heads');
+
+    it('links a batch after its own last batch without reading the head, and verifies', async () => {
+      const sut = replica();
+      const reads = jest.spyOn(h.events, 'head');
+      try {
+        await sut.storeBatch(Topics.AccessGeolocated, 30, geolocated(0, 4));
+        const before = reads.mock.calls.length;
+        // a quarantined message at the end still counts as consumed: the next batch continues after it
+        await sut.storeBatch(Topics.AccessGeolocated, 30, [
+          ...geolocated(4, 3),
+          { raw: '{not json', offset: '7', headers: {} },
+        ]);
+        await sut.storeBatch(Topics.AccessGeolocated, 30, geolocated(8, 3));
+        expect(reads.mock.calls.length).toBe(before);
+      } finally {
+        reads.mockRestore();
+      }
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
+
+    it('reads the stored head when the partition comes back after the other replica stored in between', async () => {
+      const a = replica();
+      const b = replica();
+      await a.storeBatch(Topics.AccessGeolocated, 31, geolocated(0, 5));
+      await b.storeBatch(Topics.AccessGeolocated, 31, geolocated(5, 5));
+      expect(await a.storeBatch(Topics.AccessGeolocated, 31, geolocated(10, 5))).toEqual({
+        stored: 5,
+        duplicates: 0,
+        quarantined: 0,
+      });
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
+
+    it('refuses a batch whose head another writer moved, and stores it once on the retry', async () => {
+      const a = replica();
+      const b = replica();
+      await a.storeBatch(Topics.AccessGeolocated, 32, geolocated(0, 5));
+      // the other replica stored the very batch this one is about to get (a rebalance before its commit)
+      const next = geolocated(5, 5);
+      await b.storeBatch(Topics.AccessGeolocated, 32, next);
+      await expect(a.storeBatch(Topics.AccessGeolocated, 32, next)).rejects.toThrow(StoreWriteError);
+      expect(await a.storeBatch(Topics.AccessGeolocated, 32, next)).toEqual({
+        stored: 0,
+        duplicates: 5,
+        quarantined: 0,
+      });
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
+
+    it('refuses a batch when the head it wrote is gone, and links it from the stored chain on the retry', async () => {
+      const sut = replica();
+      await sut.storeBatch(Topics.AccessGeolocated, 33, geolocated(0, 5));
+      // as if another writer's relinking or a restore had left the head other than this process wrote it
+      await heads().deleteOne({ _id: `${Topics.AccessGeolocated}#33` });
+      const next = geolocated(5, 5);
+      await expect(sut.storeBatch(Topics.AccessGeolocated, 33, next)).rejects.toThrow(StoreWriteError);
+      expect(await sut.storeBatch(Topics.AccessGeolocated, 33, next)).toEqual({
+        stored: 0,
+        duplicates: 5,
+        quarantined: 0,
+      });
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
   });
 });

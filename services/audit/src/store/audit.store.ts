@@ -46,6 +46,13 @@ interface Prepared {
 @Injectable()
 export class AuditStore {
   private readonly logger = new Logger(AuditStore.name);
+  /**
+   * Per chain, the head this process wrote last and the offset after the batch that moved it. A batch that starts
+   * exactly there is this writer's own continuation (nothing can be stored between), so its predecessor is that
+   * head without a read; the head then moves only from that very head (compare-and-set), else the batch is refused
+   * and retried from the stored chain. One entry per topic partition this process has stored.
+   */
+  private readonly written = new Map<string, WrittenHead>();
 
   constructor(
     private readonly events: AuditEventRepository,
@@ -65,11 +72,15 @@ export class AuditStore {
       else prepared.push(p);
     }
     prepared.sort((a, b) => a.material.seq - b.material.seq);
+    const offsets = messages.map((m) => Number(m.offset)).filter((o) => Number.isSafeInteger(o));
+    const last = written(this.written.get(chain), offsets);
+    // taken out now: put back only once this batch's head is known to be the stored one
+    this.written.delete(chain);
 
     // the request records (decided topic only) do not depend on the chain: written beside the events
     const records =
       topic === Topics.AccessDecided ? this.decisionRecords(topic, partition, prepared, now) : [];
-    const plan = await this.storeEvents(chain, prepared, now);
+    const plan = await this.storeEvents(chain, prepared, now, last?.hash);
     await this.requests.insert(records.flatMap((r) => ('record' in r ? [r.record] : [])));
     for (const r of records) if ('quarantine' in r) quarantined.push(r.quarantine);
     if (quarantined.length > 0) {
@@ -79,7 +90,18 @@ export class AuditStore {
       );
       await this.quarantine.add(quarantined);
     }
-    if (plan.head) await this.events.advanceHead(chain, plan.head, now);
+    if (plan.head) {
+      if (last) {
+        // another writer moved the head since (a rebalance, a replica), or it is gone: the links just written may be
+        // wrong; refusing the batch makes its retry read the stored chain and relink (the crash-recovery path)
+        if (!(await this.events.advanceHeadFrom(chain, last, plan.head, now)))
+          throw new StoreWriteError(
+            `${chain}: the chain head moved under this writer; relinking from the store`,
+          );
+        this.written.set(chain, { ...plan.head, next: after(offsets) });
+      } else if (await this.events.advanceHead(chain, plan.head, now))
+        this.written.set(chain, { ...plan.head, next: after(offsets) });
+    }
     const stored = plan.stored ?? plan.inserts.length;
     // every delivered event that was not new: redelivered at its own offset, under another one, or twice in the batch
     return { stored, duplicates: prepared.length - stored, quarantined: quarantined.length };
@@ -93,10 +115,11 @@ export class AuditStore {
     chain: string,
     prepared: readonly Prepared[],
     now: Date,
+    knownPredecessor: string | undefined,
   ): Promise<ChainBatchPlan> {
     if (prepared.length === 0) return { inserts: [], repairs: [], duplicates: [] };
     const materials = prepared.map((p) => p.material);
-    const predecessor = await this.predecessorHash(chain, materials[0]!.seq);
+    const predecessor = knownPredecessor ?? (await this.predecessorHash(chain, materials[0]!.seq));
     // optimistic: link as if nothing were stored yet, which is the case but after a crash or a redelivery;
     // the id collisions of the insert then say what was stored, and the batch is linked again knowing it
     let plan = planChainBatch(this.hashChain, chain, predecessor, materials, new Map());
@@ -167,6 +190,24 @@ export class AuditStore {
     if (seq === 0) return GENESIS_HASH;
     return (await this.events.predecessor(chain, seq))?.hash ?? GENESIS_HASH;
   }
+}
+
+interface WrittenHead {
+  seq: number;
+  hash: string;
+  /** The offset after the last message of the batch that moved the head (quarantined ones included). */
+  next: number;
+}
+
+/** This writer's own head when the batch starts right after the batch that wrote it, else undefined. */
+function written(head: WrittenHead | undefined, offsets: readonly number[]): WrittenHead | undefined {
+  if (!head || offsets.length === 0) return undefined;
+  return offsets.reduce((a, b) => Math.min(a, b)) === head.next ? head : undefined;
+}
+
+/** The offset after a batch's last message. */
+function after(offsets: readonly number[]): number {
+  return offsets.reduce((a, b) => Math.max(a, b)) + 1;
 }
 
 /** The stored document of one event (exported for the benchmark's raw-driver baseline). */

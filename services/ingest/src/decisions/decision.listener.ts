@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@clearance/contracts';
-import { CONSUMER_RETRY, KafkaConnection } from '@clearance/kafka';
+import { CONSUMER_RETRY, KafkaConnection, settledWithin } from '@clearance/kafka';
 import type { ReadinessCheck } from '@clearance/platform';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,8 @@ import { DecisionBoard } from './decision.board';
 import { decisionRecordOf } from './decision.view';
 
 const RETRY_MS = 2_000;
+/** Each step of leaving on shutdown; the transport bounds its own disconnect the same way. */
+const SHUTDOWN_STEP_MS = 2_000;
 
 /** A consumer group of its own per instance: every ingest instance must see every decision. */
 export function waiterGroupId(): string {
@@ -124,13 +126,13 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retryTimer);
-    await this.consumer?.disconnect().catch(() => undefined);
+    // Bounded: kafkajs's disconnect can hang (mid-rejoin, or while it reconnects: kafkajs #1147, #1639), and this
+    // group commits nothing, so leaving it unannounced loses nothing; the broker expires the member's session.
+    if (this.consumer && !(await settledWithin(this.consumer.disconnect(), SHUTDOWN_STEP_MS)))
+      this.logger.warn({ msg: 'decision listener left without disconnecting', groupId: this.groupId });
     // The group never committed offsets; remove it so instances that come and go leave nothing behind.
-    try {
-      const admin = await this.connection.getAdmin();
-      await admin.deleteGroups([this.groupId]);
-    } catch {
-      // best effort: an empty group without offsets expires on its own
-    }
+    const deleted = this.connection.getAdmin().then((admin) => admin.deleteGroups([this.groupId]));
+    // best effort: an empty group without offsets expires on its own
+    await settledWithin(deleted, SHUTDOWN_STEP_MS);
   }
 }

@@ -107,11 +107,12 @@ export class AuditEventRepository {
     if (failed.length > 0) throw new StoreWriteError(`relink collided on ${failed.length} record(s)`);
   }
 
-  /** Moves the chain head forward (never back). */
-  async advanceHead(chain: string, head: { seq: number; hash: string }, now: Date): Promise<void> {
+  /** Moves the chain head forward (never back); false when it was at or past `head` already. */
+  async advanceHead(chain: string, head: { seq: number; hash: string }, now: Date): Promise<boolean> {
+    let moved = false;
     // a head already at or past `seq` makes the filter miss and the upsert collide: nothing to do then
-    await tolerateDuplicates(() =>
-      driverCollection(this.heads).bulkWrite(
+    await tolerateDuplicates(async () => {
+      const r = await driverCollection(this.heads).bulkWrite(
         [
           {
             updateOne: {
@@ -122,8 +123,27 @@ export class AuditEventRepository {
           },
         ],
         { ordered: false },
-      ),
+      );
+      moved = r.upsertedCount + r.modifiedCount > 0;
+    });
+    return moved;
+  }
+
+  /**
+   * Moves the chain head from exactly `from` to `to` (compare-and-set); false when the stored head is not `from`
+   * (another writer moved it, or it is gone), and then nothing is written.
+   */
+  async advanceHeadFrom(
+    chain: string,
+    from: { seq: number; hash: string },
+    to: { seq: number; hash: string },
+    now: Date,
+  ): Promise<boolean> {
+    const r = await driverCollection(this.heads).updateOne(
+      { _id: chain, seq: from.seq, hash: from.hash },
+      { $set: { seq: to.seq, hash: to.hash, updatedAt: now } },
     );
+    return r.matchedCount === 1;
   }
 
   async chainHeads(): Promise<ChainHeadRecord[]> {
