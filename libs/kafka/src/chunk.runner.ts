@@ -3,7 +3,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { parseEvent, type StageName, type TopicName, Topics } from '@clearance/contracts';
 import type { EachBatchPayload, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { mapWithConcurrency, sleep } from './concurrency';
+import { mapWithConcurrency, settledWithin, sleep } from './concurrency';
 import { deadLetterFor, requestIdOf } from './dead-letter.factory';
 import type { ChunkDelivery } from './delivery';
 import { decodeHeaders, encodeEvent } from './event.codec';
@@ -115,13 +115,7 @@ export class ChunkRunner {
   /** Starts no new chunk and waits up to `timeoutMs` for those in flight to be delivered (or to give up). */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
-    if (this.inflight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inflight]),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    if (this.inflight.size > 0) await settledWithin(Promise.allSettled([...this.inflight]), timeoutMs);
   }
 
   /** Processes and delivers one chunk, retrying transient failures; false when the consumer stopped meanwhile. */

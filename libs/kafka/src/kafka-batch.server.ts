@@ -4,6 +4,7 @@ import { isTopicName, type StageName, type TopicName, Topics } from '@clearance/
 import type { Consumer } from 'kafkajs';
 import { AtLeastOnceDelivery } from './at-least-once.delivery';
 import { ChunkRunner } from './chunk.runner';
+import { settledWithin } from './concurrency';
 import type { ChunkDelivery } from './delivery';
 import { EventPublisher } from './event.publisher';
 import { ExactlyOnceDelivery } from './exactly-once.delivery';
@@ -176,18 +177,10 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
       if (this.consumer) {
         // kafkajs' disconnect waits for the batch handler still running (a chunk the drain gave up on, e.g. one
         // stuck on a database): its offsets are not committed, so leaving without it loses nothing
-        let timer: NodeJS.Timeout | undefined;
-        const left = await Promise.race([
-          this.consumer.disconnect().then(
-            () => true,
-            (err: unknown) => {
-              this.logger.warn({ msg: 'disconnect', err: String(err) });
-              return true;
-            },
-          ),
-          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DISCONNECT_TIMEOUT_MS))),
-        ]);
-        clearTimeout(timer);
+        const leaving = this.consumer
+          .disconnect()
+          .catch((err: unknown) => this.logger.warn({ msg: 'disconnect', err: String(err) }));
+        const left = await settledWithin(leaving, DISCONNECT_TIMEOUT_MS);
         this.logger.log({
           msg: left ? 'consumer stopped' : 'consumer stopped without leaving its group (a handler is stuck)',
         });
