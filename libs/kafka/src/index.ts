@@ -9,5 +9,6 @@ export * from './batching.producer';
 export * from './event.publisher';
 export * from './dead-letter.factory';
 export * from './kafka-batch.server';
+export * from './kafka-event.context';
 export * from './concurrency';
 export * from './topics.admin';
