@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
+import mongoose from 'mongoose';
 
 export const ROOT = join(__dirname, '..');
 
@@ -89,4 +90,50 @@ export function infraPids(): Record<string, number> {
 
 export function loadAverage(): number {
   return +loadavg()[0]!.toFixed(1);
+}
+
+/**
+ * `n` users, each in an organisation of their own, written the way the registry stores them (raw inserts). A
+ * database that already holds `n` is kept as it is (seeding 100,000 takes minutes under load); one holding some
+ * other number is refused.
+ */
+export async function seedRegistry(uri: string, n: number): Promise<void> {
+  const connection = await mongoose.createConnection(uri).asPromise();
+  try {
+    const db = connection.db!;
+    const have = await db.collection('verification_users').countDocuments();
+    if (have >= n) return;
+    if (have > 0)
+      throw new Error(`${uri} holds ${have} users, not ${n}: seed another database (rss.bench: --db)`);
+    const started = Date.now();
+    const now = new Date();
+    const meta = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
+    for (let i = 0; i < n; i += 5000) {
+      const ids = Array.from({ length: Math.min(5000, n - i) }, (_, k) => i + k);
+      await db.collection('verification_organizations').insertMany(
+        ids.map((k) => ({
+          organizationId: `bench-org-${k}`,
+          legalName: `Bench Organisation ${k} Inc`,
+          countryOfIncorporation: 'US',
+          egressRanges: [],
+          ...meta,
+        })),
+        { ordered: false },
+      );
+      await db.collection('verification_users').insertMany(
+        ids.map((k) => ({
+          userId: `bench-registered-${k}`,
+          level: 'identity',
+          residenceCountry: 'US',
+          verifiedAt: now,
+          organizationId: `bench-org-${k}`,
+          ...meta,
+        })),
+        { ordered: false },
+      );
+    }
+    process.stdout.write(`registry seeded: ${n} users + ${n} organisations in ${Date.now() - started} ms\n`);
+  } finally {
+    await connection.close();
+  }
 }

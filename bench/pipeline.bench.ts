@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AccessDecidedV1, StageName } from '@clearance/contracts';
 import { Topics } from '@clearance/contracts';
-import mongoose from 'mongoose';
 import {
   type Collector,
   pollUntil,
@@ -39,6 +38,7 @@ import {
   loadAverage,
   ROOT,
   rssMiB,
+  seedRegistry,
   summarize,
   writeResult,
 } from './bench.support';
@@ -204,44 +204,6 @@ class AuditLagSampler {
       skipped: this.skipped,
     };
   }
-}
-
-/** `n` users, each in an organisation of their own, written the way the registry stores them (raw inserts). */
-async function seedRegistry(uri: string, n: number): Promise<void> {
-  const started = Date.now();
-  const connection = await mongoose.createConnection(uri).asPromise();
-  try {
-    const db = connection.db!;
-    const now = new Date();
-    const meta = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
-    for (let i = 0; i < n; i += 5000) {
-      const ids = Array.from({ length: Math.min(5000, n - i) }, (_, k) => i + k);
-      await db.collection('verification_organizations').insertMany(
-        ids.map((k) => ({
-          organizationId: `bench-org-${k}`,
-          legalName: `Bench Organisation ${k} Inc`,
-          countryOfIncorporation: 'US',
-          egressRanges: [],
-          ...meta,
-        })),
-        { ordered: false },
-      );
-      await db.collection('verification_users').insertMany(
-        ids.map((k) => ({
-          userId: `bench-registered-${k}`,
-          level: 'identity',
-          residenceCountry: 'US',
-          verifiedAt: now,
-          organizationId: `bench-org-${k}`,
-          ...meta,
-        })),
-        { ordered: false },
-      );
-    }
-  } finally {
-    await connection.close();
-  }
-  process.stdout.write(`registry seeded: ${n} users + ${n} organisations in ${Date.now() - started} ms\n`);
 }
 
 async function main(): Promise<void> {

@@ -10,11 +10,10 @@
  *     [--no-build]             reuse the compiled build a previous run left in dist/
  */
 import { randomUUID } from 'node:crypto';
-import mongoose from 'mongoose';
 import type { StageName } from '@clearance/contracts';
 import { spawnService, uniqueTopicPrefix } from '@clearance/testing';
 import { join } from 'node:path';
-import { ensureInfra, loadAverage, ROOT, rssMiB, writeResult } from './bench.support';
+import { ensureInfra, loadAverage, ROOT, rssMiB, seedRegistry, writeResult } from './bench.support';
 import { buildCompiled } from './compiled.support';
 
 const arg = (name: string, fallback: string) =>
@@ -25,47 +24,6 @@ const DB = arg('db', '');
 const NODE_ARGS = arg('node-args', '').split(',').filter(Boolean);
 const REGISTERED = Number(arg('registered', '0'));
 const OUT = arg('out', 'rss');
-
-/** `n` users, each in an organisation of their own, as pipeline.bench.ts writes them (raw inserts); skipped when present. */
-async function seedRegistry(uri: string, n: number): Promise<void> {
-  const connection = await mongoose.createConnection(uri).asPromise();
-  try {
-    const db = connection.db!;
-    const have = await db.collection('verification_users').countDocuments();
-    if (have >= n) return;
-    if (have > 0) throw new Error(`${uri} holds ${have} users, not ${n}: use another --db`);
-    const started = Date.now();
-    const now = new Date();
-    const meta = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
-    for (let i = 0; i < n; i += 5000) {
-      const ids = Array.from({ length: Math.min(5000, n - i) }, (_, k) => i + k);
-      await db.collection('verification_organizations').insertMany(
-        ids.map((k) => ({
-          organizationId: `bench-org-${k}`,
-          legalName: `Bench Organisation ${k} Inc`,
-          countryOfIncorporation: 'US',
-          egressRanges: [],
-          ...meta,
-        })),
-        { ordered: false },
-      );
-      await db.collection('verification_users').insertMany(
-        ids.map((k) => ({
-          userId: `bench-registered-${k}`,
-          level: 'identity',
-          residenceCountry: 'US',
-          verifiedAt: now,
-          organizationId: `bench-org-${k}`,
-          ...meta,
-        })),
-        { ordered: false },
-      );
-    }
-    process.stdout.write(`registry seeded: ${n} users + ${n} organisations in ${Date.now() - started} ms\n`);
-  } finally {
-    await connection.close();
-  }
-}
 
 /** V8's own heap figures, from the service's /metrics (prom-client's default collectors). */
 async function heapMiB(baseUrl: string): Promise<{ heapUsed: number; external: number } | null> {
