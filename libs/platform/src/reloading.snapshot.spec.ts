@@ -66,6 +66,32 @@ describe(ReloadingSnapshot.name, () => {
     await expect(sut.check()).resolves.toBeUndefined();
   });
 
+  it('keeps the previous value when its user cannot take the new one (onSwap throws), counted once as rejected', async () => {
+    await writeFile(file, '1');
+    const sut = new ReloadingSnapshot<number>({
+      name: 'refusing',
+      files: [file],
+      load: async () => parsed(await readFile(file, 'utf8')),
+      onSwap: (next) => {
+        if (next > 1) throw new Error(`index of ${next} failed`);
+      },
+    });
+    expect(await sut.reload()).toBe(true);
+
+    await change(file, '2');
+    expect(await sut.poll()).toBe(false);
+    expect(sut.current).toBe(1);
+    expect(sut.failedReloads).toBe(1);
+    expect(sut.lastError).toBe('index of 2 failed');
+    const counted = (await register.getSingleMetric('clearance_snapshot_reloads_total')!.get()).values.filter(
+      (v) => v.labels['snapshot'] === 'refusing',
+    );
+    expect(counted.map((v) => [v.labels['result'], v.value]).sort()).toEqual([
+      ['loaded', 1],
+      ['rejected', 1],
+    ]);
+  });
+
   it('does not reload an unchanged file, and keeps the value when the file disappears', async () => {
     await writeFile(file, '1');
     const load = jest.fn(async () => parsed(await readFile(file, 'utf8')));

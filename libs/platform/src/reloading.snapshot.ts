@@ -94,11 +94,13 @@ export class ReloadingSnapshot<T> implements ReadinessCheck {
   reload(): Promise<boolean> {
     const run = this.queue.then(async () => {
       const seen = this.look();
+      let next: T;
       try {
-        return this.accept(await this.options.load(), seen);
+        next = await this.options.load();
       } catch (err) {
         return this.reject(err);
       }
+      return this.accept(next, seen);
     });
     this.queue = run;
     return run;
@@ -166,9 +168,15 @@ export class ReloadingSnapshot<T> implements ReadinessCheck {
       return false;
     }
     this.value = next;
+    try {
+      this.options.onSwap?.(next, previous);
+    } catch (err) {
+      // its user could not take the new value (e.g. an index built from it failed): the previous one stays
+      this.value = previous;
+      return this.reject(err);
+    }
     reloads.inc({ snapshot: this.name, result: 'loaded' });
     loadedGauge.set({ snapshot: this.name }, 1);
-    this.options.onSwap?.(next, previous);
     return true;
   }
 
