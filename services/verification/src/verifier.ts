@@ -13,6 +13,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { deriveEnvelope, type AccessGeolocatedV1, type AccessVerifiedV1 } from '@clearance/contracts';
+import { within } from '@clearance/kafka';
 import { ENV } from '@clearance/platform';
 import { RegistryCache } from './registry/registry.cache';
 import { SubjectRepository } from './registry/subject.repository';
@@ -38,23 +39,36 @@ const retryUntilAborted = retry(handleAll, { maxAttempts: Number.MAX_SAFE_INTEGE
 
 /**
  * Reads the registry for one subject, retrying with backoff (100 ms → 1 s) until `timeoutMs` has passed; then
- * `unavailable`. `timeoutMs` 0 tries once.
+ * `unavailable`, at the deadline and with no read after it. `timeoutMs` 0 tries once. A first read that succeeds
+ * (the usual case) sets up no timer and no policy.
  */
 export async function readWithDeadline(
   read: () => Promise<Exclude<RegistryRead, { status: 'unavailable' }>>,
   timeoutMs: number,
   onError: (err: unknown, attempt: number) => void,
 ): Promise<RegistryRead> {
-  const policy = timeoutMs > 0 ? retryUntilAborted : retry(handleAll, { maxAttempts: 0 });
+  const started = Date.now();
   try {
-    return await policy.execute(async ({ attempt }) => {
-      try {
-        return await read();
-      } catch (err) {
-        onError(err, attempt + 1);
-        throw err;
-      }
-    }, AbortSignal.timeout(timeoutMs));
+    return await read();
+  } catch (err) {
+    onError(err, 1);
+    if (timeoutMs <= 0) return { status: 'unavailable' };
+  }
+  const left = timeoutMs - (Date.now() - started);
+  if (left <= 0) return { status: 'unavailable' };
+  const deadline = AbortSignal.timeout(left);
+  // cockatiel checks the signal only before a backoff, and reads once more after it: the read checks it too
+  const retried = retryUntilAborted.execute(async ({ attempt, signal }) => {
+    signal.throwIfAborted();
+    try {
+      return await read();
+    } catch (err) {
+      onError(err, attempt + 2);
+      throw err;
+    }
+  }, deadline);
+  try {
+    return await within(retried, left, 'registry');
   } catch {
     return { status: 'unavailable' };
   }
