@@ -102,7 +102,7 @@ export async function seedRegistry(uri: string, n: number): Promise<void> {
   try {
     const db = connection.db!;
     const have = await db.collection('verification_users').countDocuments();
-    if (have >= n) return;
+    if (have === n) return;
     if (have > 0)
       throw new Error(`${uri} holds ${have} users, not ${n}: seed another database (rss.bench: --db)`);
     const started = Date.now();

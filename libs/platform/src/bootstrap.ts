@@ -17,10 +17,10 @@ import { strictRequestSchemas } from './openapi.schemas';
 import { charsetOf, jsonShapeProblem } from './strict-json.parser';
 import { DEFAULT_PORTS, ENV } from './platform.options';
 
-/** `application/json` (named as a string: it replaces Fastify's own parser) and the `+json` types. */
 /** A drain takes a few seconds; longer than this and the log says what still holds the process. */
 const SLOW_SHUTDOWN_MS = 8_000;
 
+/** `application/json` (named as a string: it replaces Fastify's own parser) and the `+json` types. */
 const JSON_CONTENT_TYPES = ['application/json', /^application\/[a-z0-9.-]+\+json(\s*;.*)?$/i] as const;
 
 /**

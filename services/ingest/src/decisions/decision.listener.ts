@@ -97,12 +97,10 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
     this.groupId = waiterGroupId();
     this.retryTimer = setTimeout(() => {
       void (async () => {
-        await consumer?.disconnect().catch(() => undefined);
+        // bounded as on shutdown: a disconnect that hangs must not keep the listener from ever rejoining
+        if (consumer) await settledWithin(consumer.disconnect(), SHUTDOWN_STEP_MS);
         // not awaited (the broker may still be away), best effort: an empty group without offsets expires anyway
-        void this.connection
-          .getAdmin()
-          .then((admin) => admin.deleteGroups([previousGroup]))
-          .catch(() => undefined);
+        this.deleteGroup(previousGroup).catch(() => undefined);
         await this.start();
       })();
     }, RETRY_MS);
@@ -131,8 +129,11 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
     if (this.consumer && !(await settledWithin(this.consumer.disconnect(), SHUTDOWN_STEP_MS)))
       this.logger.warn({ msg: 'decision listener left without disconnecting', groupId: this.groupId });
     // The group never committed offsets; remove it so instances that come and go leave nothing behind.
-    const deleted = this.connection.getAdmin().then((admin) => admin.deleteGroups([this.groupId]));
     // best effort: an empty group without offsets expires on its own
-    await settledWithin(deleted, SHUTDOWN_STEP_MS);
+    await settledWithin(this.deleteGroup(this.groupId), SHUTDOWN_STEP_MS);
+  }
+
+  private deleteGroup(groupId: string): Promise<unknown> {
+    return this.connection.getAdmin().then((admin) => admin.deleteGroups([groupId]));
   }
 }

@@ -132,7 +132,7 @@ export abstract class SubjectColumns<T> {
   /** Same version, time, actor and content as what is held for `id`. */
   holds(id: string, stored: Stored<T>): boolean {
     // decoded aside: a full read compares every record, and would push the busy subjects out of the decoded ones
-    const held = this.decoded.get(id) ?? this.decode(id);
+    const held = this.decoded.peek(id) ?? this.decode(id);
     return held !== null && held.version === stored.version && isDeepStrictEqual(held, present(stored));
   }
 
