@@ -26,6 +26,11 @@ export interface ReloadingSnapshotOptions<T> {
   same?: (a: T, b: T) => boolean;
   /** Called after every swap, with the value replaced (undefined on the first load). */
   onSwap?: (next: T, previous: T | undefined) => void;
+  /**
+   * Says why a load (or a swap) failed, in the caller's words, with the value kept in use (undefined: none);
+   * without it the logger logs one error line.
+   */
+  onReject?: (error: string, kept: T | undefined) => void;
   logger?: SnapshotLogger;
 }
 
@@ -184,9 +189,11 @@ export class ReloadingSnapshot<T> implements ReadinessCheck {
     this.error = err instanceof Error ? err.message : String(err);
     this.failures++;
     reloads.inc({ snapshot: this.name, result: 'rejected' });
-    this.logger.error(
-      `${this.name} reload failed, ${this.value === undefined ? 'nothing loaded' : 'keeping the data in use'}: ${this.error}`,
-    );
+    if (this.options.onReject) this.options.onReject(this.error, this.value);
+    else
+      this.logger.error(
+        `${this.name} reload failed, ${this.value === undefined ? 'nothing loaded' : 'keeping the data in use'}: ${this.error}`,
+      );
     return false;
   }
 

@@ -39,11 +39,8 @@ export class WatchedPolicy {
       load: () => loadPolicyFile(path),
       same: (a, b) => a.policy.ref.hash === b.policy.ref.hash && sameDatasets(a.policy, b.policy),
       onSwap: (next, old) => this.inForce(next.policy, old?.policy),
-      logger: {
-        log: (msg) => this.logger.log(msg),
-        warn: (msg) => this.logger.warn(msg),
-        error: () => this.rejected(),
-      },
+      onReject: () => this.rejected(),
+      logger: this.logger,
     });
   }
 

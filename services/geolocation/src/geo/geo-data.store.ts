@@ -47,12 +47,8 @@ export class GeoDataStore {
               `reloaded ${c.name} in ${Math.round(performance.now() - started.at)} ms (generation ${store.snapshot.generation})`,
             );
           },
-          logger: {
-            log: (msg) => logger.log(msg),
-            warn: (msg) => logger.warn(msg),
-            error: () =>
-              logger.error(`reload of ${c.name} failed, keeping the data in use: ${part.lastError}`),
-          },
+          onReject: (error) => logger.error(`reload of ${c.name} failed, keeping the data in use: ${error}`),
+          logger,
         });
         return [c.name, part] as const;
       }),

@@ -49,12 +49,9 @@ export class SanctionsScreener implements OnModuleInit, OnApplicationShutdown {
           env.SANCTIONS_MAX_AGE_DAYS,
         ),
       onSwap: (next) => this.loaded(next),
-      logger: {
-        log: (msg) => this.logger.log(msg),
-        warn: (msg) => this.logger.warn(msg),
-        error: (msg) =>
-          this.logger.error({ msg: 'sanctions list reload failed; keeping the loaded lists', err: msg }),
-      },
+      onReject: (err) =>
+        this.logger.error({ msg: 'sanctions list reload failed; keeping the loaded lists', err }),
+      logger: this.logger,
     });
   }
 
