@@ -105,17 +105,14 @@ export async function spawnService(name: StageName, options: SpawnOptions = {}):
   }
   const child = spawn(
     process.execPath,
-    options.compiledRoot
-      ? [
-          ...(options.nodeArgs ?? []),
-          options.entry ?? join(options.compiledRoot, 'services', name, 'src', 'main.js'),
-        ]
-      : [
-          ...(options.nodeArgs ?? []),
-          '-r',
-          '@swc-node/register',
-          options.entry ?? join('services', name, 'src', 'main.ts'),
-        ],
+    [
+      ...(options.nodeArgs ?? []),
+      ...(options.compiledRoot ? [] : ['-r', '@swc-node/register']),
+      options.entry ??
+        (options.compiledRoot
+          ? join(options.compiledRoot, 'services', name, 'src', 'main.js')
+          : join('services', name, 'src', 'main.ts')),
+    ],
     {
       cwd: ROOT,
       env,

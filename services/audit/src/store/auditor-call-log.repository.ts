@@ -17,14 +17,4 @@ export class AuditorCallLogRepository {
   async record(entry: AuditorCallRecord): Promise<void> {
     await this.calls.collection.insertOne({ ...entry });
   }
-
-  async recent(auditor: string, limit: number): Promise<AuditorCallRecord[]> {
-    return this.calls
-      .find({ auditor })
-      .setOptions({ sanitizeFilter: true })
-      .sort({ at: -1 })
-      .limit(limit)
-      .lean()
-      .exec();
-  }
 }

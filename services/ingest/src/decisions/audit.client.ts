@@ -65,13 +65,14 @@ export class AuditClient {
  * validate is not a decision (pending, fail closed).
  */
 export function lookupOfTimeline(timeline: RequestTimelineV1, client: string): AuditLookup {
-  const events = timeline.events.map((e) => ({
-    topic: e.topic,
-    event: e.event as Partial<AccessRequestedV1>,
-  }));
-  const owner = timeline.record?.client ?? events.find((e) => e.event.request?.client)?.event.request?.client;
+  // an event the store holds is unchecked here (it may even be null): read its client defensively
+  const owner =
+    timeline.record?.client ??
+    timeline.events
+      .map((e) => (e.event as Partial<AccessRequestedV1> | null)?.request?.client)
+      .find((c) => c);
   if (owner !== undefined && owner !== client) return { status: 'not-found' };
-  const decided = events.find((e) => e.topic === Topics.AccessDecided);
+  const decided = timeline.events.find((e) => e.topic === Topics.AccessDecided);
   if (decided === undefined) return { status: 'pending' };
   const parsed = validateEvent(Topics.AccessDecided, decided.event);
   if (!parsed.ok) return { status: 'pending', problems: parsed.details };
