@@ -59,6 +59,20 @@ function toMatch(entry: ListEntry, listedName: string, alias: boolean, score: nu
   };
 }
 
+/** The lists indexed: what a NameScreener is made of. */
+export interface BuiltLists {
+  versions: ListVersion[];
+  index: ScreeningIndex;
+}
+
+/** Indexes loaded lists (on whichever thread calls it: sanctions-lists.worker.ts calls it in a worker). */
+export function indexLists(lists: readonly LoadedList[]): BuiltLists {
+  return {
+    versions: lists.map((l) => ({ name: l.name, version: l.version, date: l.date })),
+    index: new ScreeningIndex(lists.flatMap((l) => l.names)),
+  };
+}
+
 /**
  * Screens names against a fixed set of loaded lists. Immutable once built: a list reload builds a new screener and
  * swaps it in, so results and their cache always belong to exactly one list version.
@@ -72,18 +86,14 @@ export class NameScreener {
 
   /** From loaded lists (indexed here), or from lists already indexed (e.g. by a worker: sanctions-lists.worker.ts). */
   constructor(
-    lists: readonly LoadedList[] | { versions: ListVersion[]; index: ScreeningIndex },
+    lists: readonly LoadedList[] | BuiltLists,
     cacheSize = 50_000,
     readonly maxListAgeDays = DEFAULT_MAX_LIST_AGE_DAYS,
   ) {
     this.maxListAgeMs = maxListAgeDays * DAY_MS;
-    if ('index' in lists) {
-      this.versions = lists.versions;
-      this.index = lists.index;
-    } else {
-      this.versions = lists.map((l) => ({ name: l.name, version: l.version, date: l.date }));
-      this.index = new ScreeningIndex(lists.flatMap((l) => l.names));
-    }
+    const built = 'index' in lists ? lists : indexLists(lists);
+    this.versions = built.versions;
+    this.index = built.index;
     this.cache = new LRUCache({ max: cacheSize });
   }
 

@@ -1,21 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { ListVersion } from './name.screener';
+import { indexLists, type BuiltLists } from './name.screener';
 import { loadSanctionsLists, type SanctionsSources } from './sanctions-lists.loader';
 import { ScreeningIndex } from './screening.index';
 
-/** The lists read, parsed and indexed: what a NameScreener is made of. */
-export interface BuiltLists {
-  versions: ListVersion[];
-  index: ScreeningIndex;
-}
-
 /** Reads, parses and indexes the lists on the calling thread. */
 export async function buildLists(sources: SanctionsSources): Promise<BuiltLists> {
-  const lists = await loadSanctionsLists(sources);
-  return {
-    versions: lists.map((l) => ({ name: l.name, version: l.version, date: l.date })),
-    index: new ScreeningIndex(lists.flatMap((l) => l.names)),
-  };
+  return indexLists(await loadSanctionsLists(sources));
 }
 
 // Loads this module in the worker: as TypeScript where the service runs from its sources, else as compiled.
