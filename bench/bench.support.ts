@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir, loadavg } from 'node:os';
+import { availableParallelism, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 
@@ -86,6 +86,11 @@ export function infraPids(): Record<string, number> {
     }
   }
   return out;
+}
+
+/** The machine a result was measured on, as written into every result file. */
+export function machine(): { cores: number; loadAverage1mAtEnd: number } {
+  return { cores: availableParallelism(), loadAverage1mAtEnd: loadAverage() };
 }
 
 export function loadAverage(): number {

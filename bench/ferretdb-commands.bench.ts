@@ -11,7 +11,7 @@ import mongoose from 'mongoose';
 import { AuditEventSchema } from '../services/audit/src/store/events/audit-event.schema';
 import { RequestRecordSchema } from '../services/audit/src/store/projection/request-record.schema';
 import { recordOfDecision } from '../services/audit/src/store/projection/request.projection';
-import { cpuMs, ensureInfra, infraPids, loadAverage, writeResult } from './bench.support';
+import { cpuMs, ensureInfra, infraPids, loadAverage, machine, writeResult } from './bench.support';
 
 const N = Number(/--n=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 400);
 const NAME = /--name=([\w.-]+)/.exec(process.argv.join(' '))?.[1] ?? 'ferretdb-commands';
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   }
   await db.dropDatabase();
   await conn.close();
-  writeResult(NAME, { machine: { cores: 2 }, rows });
+  writeResult(NAME, { machine: machine(), rows });
 }
 
 void main().then(

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { StageName } from '@clearance/contracts';
 import { spawnService, uniqueTopicPrefix } from '@clearance/testing';
 import { join } from 'node:path';
-import { ensureInfra, loadAverage, ROOT, rssMiB, seedRegistry, writeResult } from './bench.support';
+import { ensureInfra, loadAverage, machine, ROOT, rssMiB, seedRegistry, writeResult } from './bench.support';
 import { buildCompiled } from './compiled.support';
 
 const arg = (name: string, fallback: string) =>
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       await svc.stop(30_000);
     }
   }
-  writeResult(OUT, { machine: { cores: 2, loadAverage1mAtEnd: loadAverage() }, rows });
+  writeResult(OUT, { machine: machine(), rows });
 }
 
 void main().then(
