@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import Ajv from 'ajv';
 import type { DatasetVersionV1 } from '@clearance/contracts';
-import { PolicyLoadError } from './policy.types';
-import { describeAjvErrors } from './schema.errors';
+import { refusePolicy } from './policy.types';
 import { YamlSource } from './yaml.source';
 
 const memberList = {
@@ -57,10 +56,8 @@ const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).comp
 
 /** Parses a country-groups data file (libs/policy/data/country-groups.yaml layout). */
 export function parseCountryGroups(file: string, bytes: Buffer): CountryGroups {
-  const { source, value, issues } = YamlSource.parse(file, bytes.toString('utf8'));
-  if (issues.length > 0) throw new PolicyLoadError(issues);
-  if (!validate(value)) throw new PolicyLoadError(describeAjvErrors(source, validate.errors ?? []));
-  const data = value as unknown as GroupsFile;
+  const { doc } = YamlSource.read(file, bytes.toString('utf8'), validate, { refuse: refusePolicy });
+  const data = doc as unknown as GroupsFile;
   const groups = new Map<string, readonly string[]>();
   for (const [name, g] of Object.entries({ ...data.countryGroups, ...(data.regionGroups ?? {}) })) {
     groups.set(

@@ -6,6 +6,7 @@ import { FACTS, type EvalContext, type FactType } from './policy.facts';
 import { POLICY_SCHEMA } from './policy.schema';
 import {
   PolicyLoadError,
+  refusePolicy,
   type CompiledPolicy,
   type ConditionDoc,
   type FactConditionDoc,
@@ -16,7 +17,6 @@ import {
   type PolicyIssue,
   type RuleDoc,
 } from './policy.types';
-import { describeAjvErrors } from './schema.errors';
 import { evaluationErrorDecision, stageLatency } from './decision.builders';
 import { isoOf } from './iso-time';
 import { YamlSource } from './yaml.source';
@@ -52,10 +52,9 @@ const MODEL_CACHE_LIMIT = 4096;
 
 /** Validates a policy document and compiles it into an evaluator; throws PolicyLoadError with located issues. */
 export function compilePolicy(src: PolicySource, options: CompileOptions = {}): CompiledPolicy {
-  const { source, value, issues: syntax } = YamlSource.parse(src.file, src.bytes.toString('utf8'));
-  if (syntax.length > 0) throw new PolicyLoadError(syntax);
-  if (!validateDoc(value)) throw new PolicyLoadError(describeAjvErrors(source, validateDoc.errors ?? []));
-  const doc = value as unknown as PolicyDoc;
+  const read = YamlSource.read(src.file, src.bytes.toString('utf8'), validateDoc, { refuse: refusePolicy });
+  const { source } = read;
+  const doc = read.doc as unknown as PolicyDoc;
   const issues: PolicyIssue[] = [];
   const fail = (path: Path, message: string): void => void issues.push(source.issue(path, message));
 

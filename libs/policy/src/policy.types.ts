@@ -43,6 +43,9 @@ export class PolicyLoadError extends DataFileError {
   }
 }
 
+/** `YamlSource.read`'s refusal for policy files. */
+export const refusePolicy = (issues: PolicyIssue[]): PolicyLoadError => new PolicyLoadError(issues);
+
 // ---- the document, as the schema admits it ----
 
 export type Scalar = string | number | boolean;

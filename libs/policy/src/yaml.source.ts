@@ -1,5 +1,15 @@
+import type { ValidateFunction } from 'ajv';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { DataFileError } from './data-file.error';
+import { describeAjvErrors } from './schema.errors';
 import type { PolicyIssue } from './policy.types';
+
+export interface ReadOptions {
+  /** What an empty document (no content, only comments) reads as; by default it is validated as `null`. */
+  whenEmpty?: unknown;
+  /** The error a file with problems throws (default DataFileError). */
+  refuse?: (issues: PolicyIssue[]) => Error;
+}
 
 /** A parsed YAML file that can say where a JSON path of its content is written. */
 export class YamlSource {
@@ -25,6 +35,24 @@ export class YamlSource {
       };
     });
     return { source, value: issues.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 }), issues };
+  }
+
+  /**
+   * Parses `text` and checks it against its JSON Schema: the one way a policy, the country groups and a service's
+   * YAML data set are read. Throws (DataFileError unless `refuse` says otherwise) naming every syntax or schema
+   * problem's `file:line:column` and JSON pointer.
+   */
+  static read<T>(
+    file: string,
+    text: string,
+    validate: ValidateFunction<T>,
+    { whenEmpty = null, refuse = (issues) => new DataFileError(issues) }: ReadOptions = {},
+  ): { source: YamlSource; doc: T } {
+    const { source, value, issues } = YamlSource.parse(file, text);
+    if (issues.length > 0) throw refuse(issues);
+    const doc = value ?? whenEmpty;
+    if (!validate(doc)) throw refuse(describeAjvErrors(source, validate.errors ?? []));
+    return { source, doc };
   }
 
   /** An issue located at the deepest node of `path` that exists in the document. */

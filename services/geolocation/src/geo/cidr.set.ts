@@ -16,6 +16,13 @@ interface V6Entry<T> {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** A CIDR as written, with a bare address read as /32 or /128; undefined when the text is neither. */
+export function cidrOf(cidrText: string): string | undefined {
+  const text = cidrText.trim();
+  const withLength = text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`;
+  return ipaddr.isValidCIDR(withLength) ? withLength : undefined;
+}
+
 /**
  * A set of possibly overlapping CIDRs with a value each. IPv4: one hash map per prefix length present, so a
  * lookup is at most 33 masked map probes with no allocation when nothing matches. IPv6: a linear scan, as
@@ -33,9 +40,8 @@ export class CidrSet<T> {
 
   /** Adds a CIDR (a bare address counts as /32 or /128); throws on text that is neither. */
   add(cidrText: string, value: T): void {
-    const text = cidrText.trim();
-    const withLength = text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`;
-    if (!ipaddr.isValidCIDR(withLength)) throw new Error(`not a CIDR: ${JSON.stringify(cidrText)}`);
+    const withLength = cidrOf(cidrText);
+    if (withLength === undefined) throw new Error(`not a CIDR: ${JSON.stringify(cidrText)}`);
     const [addr, bits] = ipaddr.parseCIDR(withLength);
     const v4 = addr.kind() === 'ipv4' ? (addr as ipaddr.IPv4) : undefined;
     const mapped = !v4 && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96;

@@ -50,14 +50,43 @@ describe(parseNetworkClasses.name, () => {
     expect([sut.byAsn.size, sut.regionByAsn.size, sut.relayByAsn.size]).toEqual([50, 10, 4]);
   });
 
-  it('reads an empty file, or a section left empty, as no entries and no version', () => {
-    const empty = parseNetworkClasses(FILE, '# nothing yet\n');
-    const emptySections = parseNetworkClasses(FILE, 'asns:\nregionOperators:\nrelayOperators: []\n');
+  it('reads an operator section left empty as no entries, and a missing version as unversioned', () => {
+    const sut = parseNetworkClasses(
+      FILE,
+      'asns:\n  - { asn: 1, name: X, classes: [hosting], source: s }\nregionOperators:\nrelayOperators: []\n',
+    );
 
-    for (const sut of [empty, emptySections]) {
-      expect(sut.version).toBe('unversioned');
-      expect([sut.byAsn.size, sut.regionByAsn.size, sut.relayByAsn.size]).toEqual([0, 0, 0]);
-    }
+    expect(sut.version).toBe('unversioned');
+    expect([sut.byAsn.size, sut.regionByAsn.size, sut.relayByAsn.size]).toEqual([1, 0, 0]);
+  });
+
+  it('refuses a file without ASN classes: it would switch hosting and VPN detection by ASN off', () => {
+    expect(parse('# nothing yet\n')).toThrow(/network-classes\.yaml:1:1: missing required property 'asns'/);
+    expect(parse('asns:\nregionOperators: []\n')).toThrow(/must be array \(at \/asns\)/);
+    expect(parse('asns: []\n')).toThrow(/must NOT have fewer than 1 items \(at \/asns\)/);
+  });
+
+  it('refuses an ASN listed twice in a section, naming the second entry', () => {
+    const sut = parse(
+      'asns:\n  - { asn: 9009, name: M247, classes: [hosting], source: s }\n  - { asn: 9009, name: M247 VPN, classes: [vpn], source: s }\nrelayOperators:\n  - { asn: 36183, name: A, source: s }\n  - { asn: 36183, name: B, source: s }\n',
+    );
+
+    expect(sut).toThrow(
+      expect.objectContaining({
+        issues: [
+          expect.objectContaining({
+            line: 3,
+            path: '/asns/1/asn',
+            message: 'AS9009 is listed twice in asns',
+          }),
+          expect.objectContaining({
+            line: 6,
+            path: '/relayOperators/1/asn',
+            message: 'AS36183 is listed twice in relayOperators',
+          }),
+        ],
+      }),
+    );
   });
 
   it.each([

@@ -7,7 +7,7 @@ import type {
   RegionOperator,
   RelayOperator,
 } from '../geo.snapshot';
-import { readYamlData } from './yaml-data.reader';
+import { DataFileError, YamlSource } from '@clearance/policy';
 
 interface AsnEntry {
   asn: number;
@@ -26,10 +26,14 @@ interface RelayEntry {
   name: string;
   source: string;
 }
-/** data/network-classes.yaml as the schema admits it; a section left empty (`asns:`) reads as none. */
+/**
+ * data/network-classes.yaml as the schema admits it. The ASN table is required and not empty: without it no
+ * hosting or VPN network is recognised by its ASN, so an empty or truncated file would switch that evidence off
+ * without a word (a reload that fails keeps the previous table). The operator sections may be empty (`regionOperators:`).
+ */
 interface NetworkClassesFile {
   version?: string;
-  asns?: AsnEntry[] | null;
+  asns: AsnEntry[];
   regionOperators?: RegionEntry[] | null;
   relayOperators?: RelayEntry[] | null;
 }
@@ -40,11 +44,12 @@ const TEXT = { type: 'string', minLength: 1 } as const;
 const NETWORK_CLASSES_SCHEMA: JSONSchemaType<NetworkClassesFile> = {
   type: 'object',
   additionalProperties: false,
+  required: ['asns'],
   properties: {
     version: { type: 'string', nullable: true },
     asns: {
       type: 'array',
-      nullable: true,
+      minItems: 1,
       items: {
         type: 'object',
         additionalProperties: false,
@@ -89,9 +94,22 @@ const validate = new Ajv({ allErrors: true, verbose: true }).compile(NETWORK_CLA
 
 /** Parses data/network-classes.yaml (ASN classes, region and relay operators); throws DataFileError. */
 export function parseNetworkClasses(file: string, text: string): NetworkClasses {
-  const { doc } = readYamlData(file, text, validate);
+  const { source: yaml, doc } = YamlSource.read(file, text, validate, { whenEmpty: {} });
+  // an ASN listed twice in one section: which entry wins would depend on the order, so neither is taken
+  const repeated = (section: 'asns' | 'regionOperators' | 'relayOperators') => {
+    const seen = new Set<number>();
+    const issues = [];
+    for (const [i, { asn }] of (doc[section] ?? []).entries()) {
+      if (seen.has(asn))
+        issues.push(yaml.issue([section, i, 'asn'], `AS${asn} is listed twice in ${section}`));
+      seen.add(asn);
+    }
+    return issues;
+  };
+  const issues = [...repeated('asns'), ...repeated('regionOperators'), ...repeated('relayOperators')];
+  if (issues.length > 0) throw new DataFileError(issues);
   const byAsn = new Map<number, NetworkClass>();
-  for (const { asn, name, classes, source } of doc.asns ?? []) {
+  for (const { asn, name, classes, source } of doc.asns) {
     const signals: AnonymizerSignalV1[] = classes.map((kind) =>
       Object.freeze({
         kind,

@@ -1,8 +1,7 @@
 import Ajv, { type JSONSchemaType } from 'ajv';
-import { DataFileError } from '@clearance/policy';
+import { DataFileError, YamlSource } from '@clearance/policy';
 import { CidrSet } from '../cidr.set';
 import type { OperatorListTag } from '../geo.snapshot';
-import { readYamlData } from './yaml-data.reader';
 
 interface OperatorGroup {
   label: string;
@@ -38,7 +37,8 @@ const validate = new Ajv({ allErrors: true, verbose: true }).compile(OPERATOR_LI
 
 /** Parses the operator's allow/deny CIDR groups; throws DataFileError naming each bad entry's line. */
 export function parseOperatorLists(file: string, text: string): CidrSet<OperatorListTag> {
-  const { source, doc } = readYamlData(file, text, validate);
+  // an empty file is no lists: the operator has none (the deny list is extra evidence, not the only one)
+  const { source, doc } = YamlSource.read(file, text, validate, { whenEmpty: {} });
   const set = new CidrSet<OperatorListTag>();
   const bad: DataFileError['issues'] = [];
   for (const list of ['allow', 'deny'] as const) {

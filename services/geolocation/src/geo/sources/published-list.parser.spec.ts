@@ -23,4 +23,14 @@ describe(parsePublishedList.name, () => {
       parsePublishedList('198.51.100.0/24\nexample.com\n', 'x4bnet-vpn vpn-ipv4.txt', vpn),
     ).toThrow('x4bnet-vpn vpn-ipv4.txt line 2: not a CIDR: "example.com"');
   });
+
+  it.each([
+    ['a prefix longer than IPv4 has', '198.51.100.0/33'],
+    ['a prefix longer than IPv6 has', '2001:db8::/129'],
+    ['an address out of range', '198.51.100.256/24'],
+  ])('refuses %s, naming the line', (_what, cidr) => {
+    expect(() => parsePublishedList(`198.51.100.0/24\n${cidr}\n`, 'x4bnet-vpn ipv4.txt', vpn)).toThrow(
+      `x4bnet-vpn ipv4.txt line 2: not a CIDR: ${JSON.stringify(cidr)}`,
+    );
+  });
 });
