@@ -14,6 +14,8 @@
  *   --raw-messages=20000      backlog of the raw kafkajs hop measured after the services stopped
  *   --registered=100000       users and as many organisations in the verification registry before the start
  *   --registry-cache=off      verification reads the registry per request (REGISTRY_CACHE_REFRESH_MS=0)
+ *   --max-old-space=ingest:160,audit:160
+ *                             V8's old-generation limit (MiB, `--max-old-space-size`) per service; none by default
  *   --runtime=swc             the services' TypeScript through @swc-node/register (development) instead of the
  *                             compiled JavaScript the production image runs (default `compiled`: npm run build)
  */
@@ -71,6 +73,17 @@ const PROFILE = process.argv.includes('--profile');
 const REGISTERED = Number(arg('registered', '100000'));
 const REGISTRY_CACHE = arg('registry-cache', 'on') !== 'off';
 const RUNTIME = arg('runtime', 'compiled');
+const MAX_OLD_SPACE = new Map(
+  arg('max-old-space', '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [service, mib] = pair.split(':');
+      if (!service || !/^\d+$/.test(mib ?? ''))
+        throw new Error(`--max-old-space: ${pair} is not <service>:<MiB>`);
+      return [service, Number(mib)] as const;
+    }),
+);
 if (RUNTIME !== 'compiled' && RUNTIME !== 'swc') throw new Error(`--runtime=${RUNTIME}: compiled or swc`);
 
 const API_KEY = 'bench-ingest-key';
@@ -245,7 +258,10 @@ async function main(): Promise<void> {
           ...(REGISTRY_CACHE ? {} : { REGISTRY_CACHE_REFRESH_MS: '0' }),
           ...(PROFILE ? { CLEARANCE_CPU_PROFILE: join(profileDir, `${name}.cpuprofile`) } : {}),
         },
-        nodeArgs: PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : [],
+        nodeArgs: [
+          ...(PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : []),
+          ...(MAX_OLD_SPACE.has(name) ? [`--max-old-space-size=${MAX_OLD_SPACE.get(name)}`] : []),
+        ],
         compiledRoot,
       }),
     );
@@ -357,6 +373,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       saturationSeconds: SATURATION_SECONDS,
       auditSamples: AUDIT_SAMPLES,
+      maxOldSpaceMiB: Object.fromEntries(MAX_OLD_SPACE),
     },
     machine: machine(),
     phases,
