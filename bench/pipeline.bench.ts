@@ -16,6 +16,7 @@
  *   --registry-cache=off      verification reads the registry per request (REGISTRY_CACHE_REFRESH_MS=0)
  *   --max-old-space=ingest:160,audit:160
  *                             V8's old-generation limit (MiB, `--max-old-space-size`) per service; none by default
+ *   --name=pipeline-x         result file bench/results/<name>.json (default pipeline[-without-audit][-exactly-once])
  *   --runtime=swc             the services' TypeScript through @swc-node/register (development) instead of the
  *                             compiled JavaScript the production image runs (default `compiled`: npm run build)
  */
@@ -383,7 +384,8 @@ async function main(): Promise<void> {
     pipelineVsRawHop: saturation ? +(saturation.decidedPerSec / raw.throughputPerSec).toFixed(2) : null,
     ...(PROFILE ? { profiles: profileDir } : {}),
   };
-  const name = `pipeline${WITH_AUDIT ? '' : '-without-audit'}${EXACTLY_ONCE ? '-exactly-once' : ''}`;
+  const name =
+    arg('name', '') || `pipeline${WITH_AUDIT ? '' : '-without-audit'}${EXACTLY_ONCE ? '-exactly-once' : ''}`;
   writeResult(name, result);
   const table = [
     '| phase | load | offered | accepted | decided/s | ingest→decision p50 / p95 / p99 (ms) | HTTP p99 (ms) | all decided |',
