@@ -13,3 +13,4 @@ export * from './metric.registry';
 export * from './bearer-token.registry';
 export * from './bearer-token.guard';
 export * from './reloading.snapshot';
+export * from './validation-metadata.cache';
