@@ -6,14 +6,19 @@
  * `Idempotency-Key` per request (one claim insert into MongoDB each), alternated over rounds, then both at a
  * fixed 1,000 req/s with the CPU time of ingest and of the database per request.
  * `--rate=N` sets the fixed rate (default 1,000/s); `--rounds=0` skips the throughput rounds and measures only the
- * fixed-rate CPU per request (what issue 12's CPU work compares).
+ * fixed-rate CPU per request (what issue 12's CPU work compares). `--board` measures, in this process, the memory of
+ * the DecisionBoard holding `INGEST_RECENT_DECISIONS_MAX` decisions kept undecoded and then decoded, and the CPU of
+ * one decode.
  *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--rate=1000] [--pipeline | --keys]
+ *   node --expose-gc -r @swc-node/register bench/ingest.bench.ts --board
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { DEV_API_KEY } from '../services/ingest/src/auth/dev-key';
-import { spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
+import { DecisionBoard } from '../services/ingest/src/decisions/decision.board';
+import { decisionRecordOf } from '../services/ingest/src/decisions/decision.view';
+import { aDecidedEvent, spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
 import { cpuMs as processCpuMs, ensureInfra, infraPids, rssMiB, writeResult } from './bench.support';
 
 interface AutocannonResult {
@@ -35,6 +40,7 @@ const PIPELINE = process.argv.includes('--pipeline');
 const FIXED_RATE = Number(/--rate=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 1000);
 const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
 const KEYS = process.argv.includes('--keys');
+const BOARD = process.argv.includes('--board');
 /** Every request with an Idempotency-Key of its own: one new claim each, never a replay. */
 const WITH_KEYS = {
   requests: [
@@ -166,7 +172,53 @@ async function keyedRuns(): Promise<void> {
   }
 }
 
+/** The board's memory: decided events kept as bytes (issue 12) against the same decisions decoded. */
+function boardMemory(): void {
+  const n = 50_000; // INGEST_RECENT_DECISIONS_MAX
+  // the factory's decided event (~2 KB; the pipeline's carry more evidence, ~4 KB): undecoded memory scales with it
+  const event = (requestId: string): Buffer => Buffer.from(JSON.stringify(aDecidedEvent({ requestId })));
+  const usage = (): number => {
+    global.gc?.();
+    global.gc?.();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const ids = Array.from({ length: n }, (_, i) => `req-${i}`);
+  const newBoard = (): DecisionBoard => {
+    const board = new DecisionBoard({ maxRecent: n, recentTtlMs: 3_600_000, maxUndecodedBytes: 1024 ** 3 });
+    for (const id of ids) board.markAccepted('gateway', id);
+    return board;
+  };
+  for (let i = 0; i < 2_000; i++) decisionRecordOf(event('warm-up')); // JIT and the compiled schemas, not measured
+  const measure = (fill: (board: DecisionBoard) => void): { bytesPerEntry: number; kept: number } => {
+    const start = usage();
+    const board = newBoard();
+    fill(board);
+    return { bytesPerEntry: Math.round((usage() - start) / n), kept: board.undecodedUsage.bytes };
+  };
+  // now: kept as bytes until a GET
+  const undecoded = measure((board) => ids.forEach((id) => board.offer(id, event(id))));
+  // before: every accepted request's decision decoded as it arrives
+  const before = process.cpuUsage();
+  const decoded = measure((board) => ids.forEach((id) => board.record(decisionRecordOf(event(id))!)));
+  const cpu = process.cpuUsage(before);
+  const result = {
+    entries: n,
+    eventBytes: event(ids[0]!).length,
+    // the board's structures (three LRU caches of n ids) included in both
+    decodedBytesPerEntry: decoded.bytesPerEntry,
+    undecodedBytesPerEntry: undecoded.bytesPerEntry,
+    undecodedBytes: undecoded.kept,
+    decodeCpuUsPerEvent: Math.round((cpu.user + cpu.system) / n),
+    gcExposed: global.gc !== undefined,
+    loadAvg: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  writeResult('ingest-board', result);
+  console.log(JSON.stringify(result, null, 2));
+}
+
 async function main(): Promise<void> {
+  if (BOARD) return boardMemory();
   ensureInfra();
   if (KEYS) return keyedRuns();
   const loadAvgBefore = loadavg().map((l) => Math.round(l * 100) / 100);
