@@ -14,3 +14,4 @@ export * from './bearer-token.registry';
 export * from './bearer-token.guard';
 export * from './reloading.snapshot';
 export * from './validation-metadata.cache';
+export * from './http-log.options';
