@@ -8,7 +8,8 @@
  * `--rate=N` sets the fixed rate (default 1,000/s); `--rounds=0` skips the throughput rounds and measures only the
  * fixed-rate CPU per request (what issue 12's CPU work compares). `--board` measures, in this process, the memory of
  * the DecisionBoard holding `INGEST_RECENT_DECISIONS_MAX` decisions kept undecoded and then decoded, and the CPU of
- * one decode.
+ * one decode. `--validation` times, in this process, the body pipe's parts per request: `withoutNulls`,
+ * class-transformer's `plainToInstance`, and the whole ValidationPipe before and after `memoizeValidationMetadata`.
  *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--rate=1000] [--pipeline | --keys]
  *   node --expose-gc -r @swc-node/register bench/ingest.bench.ts --board
  */
@@ -18,6 +19,10 @@ import { loadavg } from 'node:os';
 import { DEV_API_KEY } from '../services/ingest/src/auth/dev-key';
 import { DecisionBoard } from '../services/ingest/src/decisions/decision.board';
 import { decisionRecordOf } from '../services/ingest/src/decisions/decision.view';
+import { AccessRequestBodyDto } from '../services/ingest/src/access-requests/access-request.dto';
+import { memoizeValidationMetadata, withoutNulls } from '@clearance/platform';
+import { ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import { aDecidedEvent, spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
 import { cpuMs as processCpuMs, ensureInfra, infraPids, rssMiB, writeResult } from './bench.support';
 
@@ -41,6 +46,7 @@ const FIXED_RATE = Number(/--rate=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 10
 const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
 const KEYS = process.argv.includes('--keys');
 const BOARD = process.argv.includes('--board');
+const VALIDATION = process.argv.includes('--validation');
 /** Every request with an Idempotency-Key of its own: one new claim each, never a replay. */
 const WITH_KEYS = {
   requests: [
@@ -217,8 +223,54 @@ function boardMemory(): void {
   console.log(JSON.stringify(result, null, 2));
 }
 
+/** CPU µs per call of `fn`, after a warm-up. */
+function cpuUsPerCall(fn: () => unknown, calls = 5_000): number {
+  for (let i = 0; i < 1_000; i++) fn();
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) fn();
+  const used = process.cpuUsage(before);
+  return Math.round(((used.user + used.system) / calls) * 10) / 10;
+}
+
+async function cpuUsPerAsyncCall(fn: () => Promise<unknown>, calls = 5_000): Promise<number> {
+  for (let i = 0; i < 1_000; i++) await fn();
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) await fn();
+  const used = process.cpuUsage(before);
+  return Math.round(((used.user + used.system) / calls) * 10) / 10;
+}
+
+/** The HTTP body's validation, part by part (issue 12): what the metadata cache saves, what the rest costs. */
+async function validationCost(): Promise<void> {
+  // every class the service registers (contracts' events, env, DTOs): the unmemoized lookup scans them all
+  await import('../services/ingest/src/access-requests/access-request.controller');
+  await import('../services/ingest/src/ingest.env');
+  await import('@clearance/contracts');
+  const body = JSON.parse(BODY) as Record<string, unknown>;
+  const metadata = { type: 'body' as const, metatype: AccessRequestBodyDto, data: '' };
+  // the options of strictValidationPipe(), without its memoizing (done below, once)
+  const pipe = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+  });
+  const unmemoized = await cpuUsPerAsyncCall(() => pipe.transform(withoutNulls(body), metadata));
+  memoizeValidationMetadata();
+  const memoized = await cpuUsPerAsyncCall(() => pipe.transform(withoutNulls(body), metadata));
+  const result = {
+    withoutNullsUs: cpuUsPerCall(() => withoutNulls(body)),
+    plainToInstanceUs: cpuUsPerCall(() => plainToInstance(AccessRequestBodyDto, body)),
+    validationPipeUs: { unmemoized, memoized },
+    loadAvg: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  writeResult('ingest-validation', result);
+  console.log(JSON.stringify(result, null, 2));
+}
+
 async function main(): Promise<void> {
   if (BOARD) return boardMemory();
+  if (VALIDATION) return validationCost();
   ensureInfra();
   if (KEYS) return keyedRuns();
   const loadAvgBefore = loadavg().map((l) => Math.round(l * 100) / 100);
