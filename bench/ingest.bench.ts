@@ -5,13 +5,25 @@
  * instead: what the idempotency claim costs (issue 15), the same publishing app without and with a fresh
  * `Idempotency-Key` per request (one claim insert into MongoDB each), alternated over rounds, then both at a
  * fixed 1,000 req/s with the CPU time of ingest and of the database per request.
- *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--pipeline | --keys]
+ * `--rate=N` sets the fixed rate (default 1,000/s); `--rounds=0` skips the throughput rounds and measures only the
+ * fixed-rate CPU per request (what issue 12's CPU work compares). `--board` measures, in this process, the memory of
+ * the DecisionBoard holding `INGEST_RECENT_DECISIONS_MAX` decisions kept undecoded and then decoded, and the CPU of
+ * one decode. `--validation` times, in this process, the body pipe's parts per request: `withoutNulls`,
+ * class-transformer's `plainToInstance`, and the whole ValidationPipe before and after `memoizeValidationMetadata`.
+ *   node -r @swc-node/register bench/ingest.bench.ts [--seconds=10] [--rounds=3] [--rate=1000] [--pipeline | --keys]
+ *   node --expose-gc -r @swc-node/register bench/ingest.bench.ts --board
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { DEV_API_KEY } from '../services/ingest/src/auth/dev-key';
-import { spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
+import { DecisionBoard } from '../services/ingest/src/decisions/decision.board';
+import { decisionRecordOf } from '../services/ingest/src/decisions/decision.view';
+import { AccessRequestBodyDto } from '../services/ingest/src/access-requests/access-request.dto';
+import { memoizeValidationMetadata, withoutNulls } from '@clearance/platform';
+import { ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { aDecidedEvent, spawnService, uniqueTopicPrefix, type ServiceProcess } from '@clearance/testing';
 import { cpuMs as processCpuMs, ensureInfra, infraPids, rssMiB, writeResult } from './bench.support';
 
 interface AutocannonResult {
@@ -29,9 +41,12 @@ const autocannon = require('autocannon') as Autocannon;
 
 const SECONDS = Number(/--seconds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 10);
 const PIPELINE = process.argv.includes('--pipeline');
-const FIXED_RATE = 1000;
+/** The fixed rate of the CPU-per-request runs; lower it where a loaded machine cannot offer 1,000/s. */
+const FIXED_RATE = Number(/--rate=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 1000);
 const ROUNDS = Number(/--rounds=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 3);
 const KEYS = process.argv.includes('--keys');
+const BOARD = process.argv.includes('--board');
+const VALIDATION = process.argv.includes('--validation');
 /** Every request with an Idempotency-Key of its own: one new claim each, never a replay. */
 const WITH_KEYS = {
   requests: [
@@ -45,6 +60,7 @@ const WITH_KEYS = {
 };
 
 function median(values: number[]): number {
+  if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
@@ -162,7 +178,99 @@ async function keyedRuns(): Promise<void> {
   }
 }
 
+/** The board's memory: decided events kept as bytes (issue 12) against the same decisions decoded. */
+function boardMemory(): void {
+  const n = 50_000; // INGEST_RECENT_DECISIONS_MAX
+  // the factory's decided event (~2 KB; the pipeline's carry more evidence, ~4 KB): undecoded memory scales with it
+  const event = (requestId: string): Buffer => Buffer.from(JSON.stringify(aDecidedEvent({ requestId })));
+  const usage = (): number => {
+    global.gc?.();
+    global.gc?.();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const ids = Array.from({ length: n }, (_, i) => `req-${i}`);
+  const newBoard = (): DecisionBoard => {
+    const board = new DecisionBoard({ maxRecent: n, recentTtlMs: 3_600_000, maxUndecodedBytes: 1024 ** 3 });
+    for (const id of ids) board.markAccepted('gateway', id);
+    return board;
+  };
+  for (let i = 0; i < 2_000; i++) decisionRecordOf(event('warm-up')); // JIT and the compiled schemas, not measured
+  const measure = (fill: (board: DecisionBoard) => void): { bytesPerEntry: number; kept: number } => {
+    const start = usage();
+    const board = newBoard();
+    fill(board);
+    return { bytesPerEntry: Math.round((usage() - start) / n), kept: board.undecodedUsage.bytes };
+  };
+  // now: kept as bytes until a GET
+  const undecoded = measure((board) => ids.forEach((id) => board.offer(id, event(id))));
+  // before: every accepted request's decision decoded as it arrives
+  const before = process.cpuUsage();
+  const decoded = measure((board) => ids.forEach((id) => board.record(decisionRecordOf(event(id))!)));
+  const cpu = process.cpuUsage(before);
+  const result = {
+    entries: n,
+    eventBytes: event(ids[0]!).length,
+    // the board's structures (three LRU caches of n ids) included in both
+    decodedBytesPerEntry: decoded.bytesPerEntry,
+    undecodedBytesPerEntry: undecoded.bytesPerEntry,
+    undecodedBytes: undecoded.kept,
+    decodeCpuUsPerEvent: Math.round((cpu.user + cpu.system) / n),
+    gcExposed: global.gc !== undefined,
+    loadAvg: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  writeResult('ingest-board', result);
+  console.log(JSON.stringify(result, null, 2));
+}
+
+/** CPU µs per call of `fn`, after a warm-up. */
+function cpuUsPerCall(fn: () => unknown, calls = 5_000): number {
+  for (let i = 0; i < 1_000; i++) fn();
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) fn();
+  const used = process.cpuUsage(before);
+  return Math.round(((used.user + used.system) / calls) * 10) / 10;
+}
+
+async function cpuUsPerAsyncCall(fn: () => Promise<unknown>, calls = 5_000): Promise<number> {
+  for (let i = 0; i < 1_000; i++) await fn();
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) await fn();
+  const used = process.cpuUsage(before);
+  return Math.round(((used.user + used.system) / calls) * 10) / 10;
+}
+
+/** The HTTP body's validation, part by part (issue 12): what the metadata cache saves, what the rest costs. */
+async function validationCost(): Promise<void> {
+  // every class the service registers (contracts' events, env, DTOs): the unmemoized lookup scans them all
+  await import('../services/ingest/src/access-requests/access-request.controller');
+  await import('../services/ingest/src/ingest.env');
+  await import('@clearance/contracts');
+  const body = JSON.parse(BODY) as Record<string, unknown>;
+  const metadata = { type: 'body' as const, metatype: AccessRequestBodyDto, data: '' };
+  // the options of strictValidationPipe(), without its memoizing (done below, once)
+  const pipe = new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+  });
+  const unmemoized = await cpuUsPerAsyncCall(() => pipe.transform(withoutNulls(body), metadata));
+  memoizeValidationMetadata();
+  const memoized = await cpuUsPerAsyncCall(() => pipe.transform(withoutNulls(body), metadata));
+  const result = {
+    withoutNullsUs: cpuUsPerCall(() => withoutNulls(body)),
+    plainToInstanceUs: cpuUsPerCall(() => plainToInstance(AccessRequestBodyDto, body)),
+    validationPipeUs: { unmemoized, memoized },
+    loadAvg: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  writeResult('ingest-validation', result);
+  console.log(JSON.stringify(result, null, 2));
+}
+
 async function main(): Promise<void> {
+  if (BOARD) return boardMemory();
+  if (VALIDATION) return validationCost();
   ensureInfra();
   if (KEYS) return keyedRuns();
   const loadAvgBefore = loadavg().map((l) => Math.round(l * 100) / 100);

@@ -13,3 +13,5 @@ export * from './metric.registry';
 export * from './bearer-token.registry';
 export * from './bearer-token.guard';
 export * from './reloading.snapshot';
+export * from './validation-metadata.cache';
+export * from './http-log.options';

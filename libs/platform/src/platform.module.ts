@@ -24,21 +24,11 @@ import { LoggerModule } from 'nestjs-pino';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { validateEnv, type BaseEnv, type MongoEnv } from './base.env';
 import { HealthController } from './health.controller';
+import { httpLogOptions } from './http-log.options';
 import { kafkaSecurityFromEnv } from './kafka-security.env';
 import { MetricsController } from './metrics.controller';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { ENV, PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
-
-const PROBE_PATH = /^\/(health|metrics)(\/|\?|$)/;
-
-/** Personal data never written to logs. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-clearance-signature"]',
-  '*.subject.name',
-  '*.subject.email',
-  '*.email',
-];
 
 export function kafkaSettingsFromEnv(service: string, env: BaseEnv): KafkaSettings {
   return {
@@ -107,22 +97,7 @@ export class PlatformModule implements OnApplicationBootstrap {
       LoggerModule.forRootAsync({
         inject: [ConfigService],
         useFactory: (config: ConfigService) => ({
-          pinoHttp: {
-            level: config.get<string>('LOG_LEVEL') ?? 'info',
-            base: { service: options.service, pid: process.pid },
-            redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-            // a probe or scrape every few seconds per service must not flood the log at info (issue 15)
-            customLogLevel: (req, res, err) =>
-              PROBE_PATH.test(req.url ?? '')
-                ? 'debug'
-                : err || res.statusCode >= 500
-                  ? 'error'
-                  : res.statusCode >= 400
-                    ? 'warn'
-                    : 'info',
-            timestamp: () => `,"time":"${new Date().toISOString()}"`,
-            formatters: { level: (label: string) => ({ level: label }) },
-          },
+          pinoHttp: httpLogOptions(options.service, config.get<string>('LOG_LEVEL') ?? 'info'),
         }),
       }),
       TerminusModule.forRoot({ logger: false }),

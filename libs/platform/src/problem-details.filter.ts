@@ -13,6 +13,7 @@ import {
 import { describeValidationErrors } from '@clearance/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { throwError } from 'rxjs';
+import { memoizeValidationMetadata } from './validation-metadata.cache';
 
 /** A field-level validation problem as it appears in `errors` of a problem document. */
 export interface FieldError {
@@ -61,6 +62,7 @@ class StrictValidationPipe extends ValidationPipe {
  * property taken as absent (`withoutNulls`).
  */
 export function strictValidationPipe(): ValidationPipe {
+  memoizeValidationMetadata();
   return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,

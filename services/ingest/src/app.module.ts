@@ -90,6 +90,7 @@ const CLAIM_SETTLE_MARGIN_MS = 5_000;
         new DecisionBoard({
           maxRecent: env.INGEST_RECENT_DECISIONS_MAX,
           recentTtlMs: env.INGEST_RECENT_DECISIONS_TTL_SECONDS * 1000,
+          maxUndecodedBytes: env.INGEST_UNDECODED_DECISIONS_MIB * 1024 * 1024,
         }),
     },
     {

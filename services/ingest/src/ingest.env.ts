@@ -31,6 +31,8 @@ export class IngestEnv extends MongoEnv {
   @Transform(toInt) @IsInt() @Min(10) @Max(86_400) INGEST_IDEMPOTENCY_PURGE_SECONDS = 3_600;
   @Transform(toInt) @IsInt() @Min(1) INGEST_RECENT_DECISIONS_MAX = 50_000;
   @Transform(toInt) @IsInt() @Min(1) INGEST_RECENT_DECISIONS_TTL_SECONDS = 3_600;
+  /** Memory for decided events kept undecoded until a `GET` asks (~4 KB each); past it the audit store answers. */
+  @Transform(toInt) @IsInt() @Min(1) INGEST_UNDECODED_DECISIONS_MIB = 64;
   /** Upper bound of `Prefer: wait=N`. */
   @Transform(toInt) @IsInt() @Min(0) @Max(10) INGEST_MAX_WAIT_SECONDS = 10;
   /** Audit service base URL for `GET /v1/access-requests/{id}` of requests this instance does not remember. */

@@ -340,6 +340,33 @@ describe('ingest service', () => {
     expect(lookup.body).toMatchObject({ requestId, status: 'decided', decision: { outcome: 'deny' } });
   });
 
+  it('answers a GET with a decision that arrived while nobody waited (kept as bytes, parsed on the GET)', async () => {
+    const body = aBody();
+    const decider = decide([userOf(body)], {
+      decision: {
+        outcome: 'challenge',
+        reasons: [{ code: 'SCREENING_POTENTIAL_MATCH', message: 'possible match' }],
+      },
+    });
+    const answer = await call(svc, '/v1/access-requests', { body });
+    expect(answer.status).toBe(202);
+    await decider;
+    const requestId = answer.body['requestId'] as string;
+    const lookup = await pollUntil(
+      async () => {
+        const got = await call(svc, `/v1/access-requests/${requestId}`);
+        return got.body['status'] === 'decided' && got;
+      },
+      { timeoutMs: 60_000, what: 'the decision on GET' },
+    );
+    expect(lookup.status).toBe(200);
+    expect(lookup.body).toMatchObject({
+      requestId,
+      status: 'decided',
+      decision: { outcome: 'challenge', reasons: [{ code: 'SCREENING_POTENTIAL_MATCH' }] },
+    });
+  });
+
   it('completes waiting requests on every instance: each listens to all decisions', async () => {
     const second = await spawnService('ingest', {
       env: { KAFKA_TOPIC_PREFIX: prefix, INGEST_API_KEYS_FILE: keysFile },

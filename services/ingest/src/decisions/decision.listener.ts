@@ -6,7 +6,6 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DecisionBoard } from './decision.board';
-import { decisionRecordOf } from './decision.view';
 
 const RETRY_MS = 2_000;
 /** Each step of leaving on shutdown; the transport bounds its own disconnect the same way. */
@@ -108,16 +107,10 @@ export class DecisionListener implements OnApplicationBootstrap, OnApplicationSh
 
   private async onBatch({ batch }: EachBatchPayload): Promise<void> {
     for (const message of batch.messages) {
-      // the key is the request id: only decisions this instance waits for or accepted are parsed (a decided
-      // event is ~4 KB, and parsing every one was ingest's largest cost)
+      // the key is the request id: the board keeps only decisions this instance waits for or accepted, and parses
+      // at once only those a caller waits for (a decided event is ~4 KB; parsing each was ingest's largest cost)
       const requestId = message.key?.toString('utf8');
-      if (requestId === undefined || !this.board.wants(requestId)) continue;
-      const record = decisionRecordOf(message.value);
-      if (record === undefined) {
-        this.logger.warn({ msg: 'decision event failed validation, not shown', requestId });
-        continue;
-      }
-      this.board.record(record);
+      if (requestId !== undefined) this.board.offer(requestId, message.value);
     }
   }
 
