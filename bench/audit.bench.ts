@@ -2,10 +2,13 @@
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
  *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
  *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit] [--others 1]
- *     [--lag-rounds 20] [--lag-batch 100]
+ *     [--lag-rounds 20] [--lag-batch 100] [--partitions 1]
  * 1. Stored events/s through the store path (AuditStore.storeBatch: hash chain, event insert, request record
  *    insert for decided events, chain head) next to raw driver insertMany of the same documents (the events and
- *    the request records) into collections of the same database with the same indexes, same run.
+ *    the request records) into collections of the same database with the same indexes, same run. With
+ *    --partitions N > 1 each topic's messages are spread over N partitions (offsets 0.. in each), and every round
+ *    hands the store the next --batch messages of every topic partition at once, as kafkajs hands over the
+ *    partition batches of one fetch (the store then joins their writes).
  * 2. Latency of a filtered page (51 records, newest first) over --records stored request records.
  * 3. Export of all --records records through the export writer into a sink, with the process RSS sampled.
  */
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
   const dbPid = arg('db-pid', 0);
   const withExport = arg('export', 1) !== 0;
   const others = arg('others', 1);
+  const partitions = arg('partitions', 1);
   const nameAt = process.argv.indexOf('--name');
   const name = nameAt > 0 ? process.argv[nameAt + 1]! : 'audit';
   const h = await openStoreHarness('audit_bench');
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
     database: process.env['MONGODB_URI'],
     requests,
     batch,
+    partitions,
     records,
     queries,
     loadAverage: { start: load() },
@@ -175,11 +180,31 @@ async function main(): Promise<void> {
     cpu = cpuNow();
     t = process.hrtime.bigint();
     const perTopic: Record<string, number> = {};
-    for (const [topic, list] of byTopic) {
-      const started = process.hrtime.bigint();
-      for (let i = 0; i < list.length; i += batch)
-        await h.store.storeBatch(topic, 0, list.slice(i, i + batch));
-      perTopic[topic] = Math.round(list.length / (Number(process.hrtime.bigint() - started) / 1e9));
+    if (partitions === 1)
+      for (const [topic, list] of byTopic) {
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < list.length; i += batch)
+          await h.store.storeBatch(topic, 0, list.slice(i, i + batch));
+        perTopic[topic] = Math.round(list.length / (Number(process.hrtime.bigint() - started) / 1e9));
+      }
+    else {
+      const spread = [...byTopic].map(([topic, list]) => {
+        const parts = Array.from({ length: partitions }, (): StoredInput[] => []);
+        list.forEach((m, i) => {
+          const part = parts[i % partitions]!;
+          part.push({ ...m, offset: String(part.length) });
+        });
+        return { topic, parts };
+      });
+      const longest = Math.max(...spread.flatMap((s) => s.parts.map((p) => p.length)));
+      for (let i = 0; i < longest; i += batch)
+        await Promise.all(
+          spread.flatMap(({ topic, parts }) =>
+            parts.flatMap((part, p) =>
+              part.length > i ? [h.store.storeBatch(topic, p, part.slice(i, i + batch))] : [],
+            ),
+          ),
+        );
     }
     const storeSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     const storeCpu = perEventUs(cpu, cpuNow());
