@@ -251,7 +251,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Turns a message into what the chain covers, or says why it cannot be stored. */
 export function prepare(topic: TopicName, partition: number, m: Consumed): Prepared | { reason: string } {
-  if (Buffer.byteLength(m.raw, 'utf8') > MAX_RAW_BYTES)
+  // a UTF-16 unit is at most 3 UTF-8 bytes: only a long value needs its bytes counted (a pass over every string)
+  if (m.raw.length > MAX_RAW_BYTES / 3 && Buffer.byteLength(m.raw, 'utf8') > MAX_RAW_BYTES)
     return { reason: `value larger than ${MAX_RAW_BYTES} bytes` };
   let event: unknown = m.event;
   if (event === undefined) {
