@@ -2,10 +2,16 @@
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
  *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
  *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit] [--others 1]
- *     [--lag-rounds 20] [--lag-batch 100]
+ *     [--lag-rounds 20] [--lag-batch 100] [--partitions 1] [--joint 0]
  * 1. Stored events/s through the store path (AuditStore.storeBatch: hash chain, event insert, request record
  *    insert for decided events, chain head) next to raw driver insertMany of the same documents (the events and
- *    the request records) into collections of the same database with the same indexes, same run.
+ *    the request records) into collections of the same database with the same indexes, same run. With
+ *    --partitions N > 1 each topic's messages are spread over N partitions (offsets 0.. in each), and every round
+ *    hands the store the next --batch messages of every topic partition at once, as kafkajs hands over the
+ *    partition batches of one fetch (the store then joins their writes).
+ * 1b. With --joint R: FerretDB's CPU for the writes of 15 partition batches of 3 events, R rounds, as separate
+ *    commands against joint ones (what the store's WriteCoalescer sends): 15 head compare-and-sets as 15 `update`
+ *    commands or one of 15 statements, 45 events as 15 inserts of 3 or one of 45.
  * 2. Latency of a filtered page (51 records, newest first) over --records stored request records.
  * 3. Export of all --records records through the export writer into a sink, with the process RSS sampled.
  */
@@ -19,7 +25,10 @@ import { Topics, type AccessDecidedV1, type TopicName } from '@clearance/contrac
 import type { ConsumedMessage } from '@clearance/kafka';
 import { exportChunks } from '../services/audit/src/api/export.writer';
 import { buildRequestFilter } from '../services/audit/src/api/request-filter.builder';
-import type { AuditEventRecord } from '../services/audit/src/store/events/audit-event.schema';
+import {
+  AuditEventSchema,
+  type AuditEventRecord,
+} from '../services/audit/src/store/events/audit-event.schema';
 import { planChainBatch } from '../services/audit/src/store/chain/chain-batch.planner';
 import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/chain/hash-chain';
 import { prepare, toRecord } from '../services/audit/src/store/audit.store';
@@ -29,7 +38,7 @@ import {
   type RequestRecord,
 } from '../services/audit/src/store/projection/request-record.schema';
 import { aRequestChain } from '@clearance/testing';
-import { openStoreHarness } from '../services/audit/test/audit-store.harness';
+import { openStoreHarness, type StoreHarness } from '../services/audit/test/audit-store.harness';
 import { cpuMs, ensureInfra, infraPids, rssMiB, summarize, writeResult } from './bench.support';
 
 /** The parts of a consumed message the audit store reads. */
@@ -113,6 +122,92 @@ function aRecord(i: number, base: number): RequestRecord {
   };
 }
 
+/** Section 1b: FerretDB CPU µs per head and per event, separate commands against joint ones. */
+async function jointCommands(
+  connection: StoreHarness['connection'],
+  rounds: number,
+  dbPid: number,
+): Promise<Record<string, number>> {
+  const CHAINS = 15;
+  const PER_BATCH = 3;
+  const heads = connection.collection<{ _id: string; seq: number; hash: string; updatedAt: Date }>(
+    'bench_joint_heads',
+  );
+  const events = connection.collection<AuditEventRecord>('bench_joint_events');
+  for (const [keys, options] of AuditEventSchema.indexes())
+    await events.createIndex(keys as Record<string, 1 | -1>, options as { name?: string });
+  const at = new Map<string, number>();
+  for (let c = 0; c < CHAINS; c++) {
+    at.set(`chain#${c}`, 0);
+    await heads.insertOne({ _id: `chain#${c}`, seq: 0, hash: 'h0', updatedAt: new Date() });
+  }
+  const move = (chain: string) => {
+    const seq = at.get(chain)!;
+    at.set(chain, seq + 1);
+    return {
+      filter: { _id: chain, seq, hash: `h${seq}` },
+      update: { $set: { seq: seq + 1, hash: `h${seq + 1}`, updatedAt: new Date() } },
+    };
+  };
+  let seq = 0;
+  const doc = (c: number): AuditEventRecord => {
+    const e = aRequestChain().requested;
+    const s = seq++;
+    return {
+      _id: e.eventId,
+      chain: `chain#${c}`,
+      topic: Topics.AccessRequested,
+      partition: c,
+      offset: String(s),
+      seq: s,
+      requestId: e.requestId,
+      eventType: 'ai.clearance.access.requested.v1',
+      producer: e.producer,
+      time: new Date(e.time),
+      storedAt: new Date(),
+      raw: JSON.stringify(e),
+      prevHash: 'a'.repeat(64),
+      hash: 'b'.repeat(64),
+    };
+  };
+  const usPer = async (units: number, round: () => Promise<void>): Promise<number> => {
+    const before = cpuMs(dbPid);
+    for (let r = 0; r < rounds; r++) await round();
+    return Math.round(((cpuMs(dbPid) - before) * 1000) / (rounds * units));
+  };
+  const chains = [...at.keys()];
+  const out: Record<string, number> = {};
+  // twice each, alternating, so that a change of load shows as a difference between the two
+  for (const n of [1, 2]) {
+    out[`headSeparateUsPerHead${n}`] = await usPer(CHAINS, async () => {
+      for (const c of chains) {
+        const m = move(c);
+        await heads.updateOne(m.filter, m.update);
+      }
+    });
+    out[`headJointUsPerHead${n}`] = await usPer(CHAINS, async () => {
+      await heads.bulkWrite(
+        chains.map((c) => ({ updateOne: move(c) })),
+        { ordered: false },
+      );
+    });
+    out[`eventsSeparateUsPerEvent${n}`] = await usPer(CHAINS * PER_BATCH, async () => {
+      for (let c = 0; c < CHAINS; c++)
+        await events.insertMany(
+          Array.from({ length: PER_BATCH }, () => doc(c)),
+          { ordered: false },
+        );
+    });
+    out[`eventsJointUsPerEvent${n}`] = await usPer(CHAINS * PER_BATCH, async () => {
+      await events.insertMany(
+        Array.from({ length: CHAINS * PER_BATCH }, (_, i) => doc(i % CHAINS)),
+        { ordered: false },
+      );
+    });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   ensureInfra();
   const requests = arg('requests', 1000);
@@ -122,6 +217,7 @@ async function main(): Promise<void> {
   const dbPid = arg('db-pid', 0);
   const withExport = arg('export', 1) !== 0;
   const others = arg('others', 1);
+  const partitions = arg('partitions', 1);
   const nameAt = process.argv.indexOf('--name');
   const name = nameAt > 0 ? process.argv[nameAt + 1]! : 'audit';
   const h = await openStoreHarness('audit_bench');
@@ -130,6 +226,7 @@ async function main(): Promise<void> {
     database: process.env['MONGODB_URI'],
     requests,
     batch,
+    partitions,
     records,
     queries,
     loadAverage: { start: load() },
@@ -175,11 +272,31 @@ async function main(): Promise<void> {
     cpu = cpuNow();
     t = process.hrtime.bigint();
     const perTopic: Record<string, number> = {};
-    for (const [topic, list] of byTopic) {
-      const started = process.hrtime.bigint();
-      for (let i = 0; i < list.length; i += batch)
-        await h.store.storeBatch(topic, 0, list.slice(i, i + batch));
-      perTopic[topic] = Math.round(list.length / (Number(process.hrtime.bigint() - started) / 1e9));
+    if (partitions === 1)
+      for (const [topic, list] of byTopic) {
+        const started = process.hrtime.bigint();
+        for (let i = 0; i < list.length; i += batch)
+          await h.store.storeBatch(topic, 0, list.slice(i, i + batch));
+        perTopic[topic] = Math.round(list.length / (Number(process.hrtime.bigint() - started) / 1e9));
+      }
+    else {
+      const spread = [...byTopic].map(([topic, list]) => {
+        const parts = Array.from({ length: partitions }, (): StoredInput[] => []);
+        list.forEach((m, i) => {
+          const part = parts[i % partitions]!;
+          part.push({ ...m, offset: String(part.length) });
+        });
+        return { topic, parts };
+      });
+      const longest = Math.max(...spread.flatMap((s) => s.parts.map((p) => p.length)));
+      for (let i = 0; i < longest; i += batch)
+        await Promise.all(
+          spread.flatMap(({ topic, parts }) =>
+            parts.flatMap((part, p) =>
+              part.length > i ? [h.store.storeBatch(topic, p, part.slice(i, i + batch))] : [],
+            ),
+          ),
+        );
     }
     const storeSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     const storeCpu = perEventUs(cpu, cpuNow());
@@ -205,6 +322,12 @@ async function main(): Promise<void> {
     };
     loads['afterStore'] = load();
     console.log('store', result['store'], loads['afterStore']);
+    const joint = arg('joint', 0);
+    if (joint > 0 && dbPidForCpu) {
+      result['jointCommands'] = await jointCommands(h.connection, joint, dbPidForCpu);
+      loads['afterJoint'] = load();
+      console.log('jointCommands', result['jointCommands'], loads['afterJoint']);
+    }
 
     // 2. filtered page latency over many request records
     const coll = h.connection.collection<RequestRecord>('audit_requests');

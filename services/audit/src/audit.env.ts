@@ -21,6 +21,12 @@ export class AuditEnv extends MongoEnv {
    */
   override KAFKA_FETCH_MIN_BYTES = 65536;
   override KAFKA_FETCH_MAX_WAIT_MS = 100;
+  /**
+   * Every partition batch of a fetch at once (5 topics × the default 3 partitions), not 3 at a time: the store joins
+   * the writes of the batches in flight together into one command of each kind (write.coalescer.ts), so all of a
+   * fetch share one events insert, one records insert and the head updates.
+   */
+  override KAFKA_PARTITIONS_CONCURRENTLY = 15;
 
   /** Auditor credentials, `name:sha256hex` pairs separated by commas (the SHA-256 of each bearer token). */
   @IsOptional() @IsString() AUDITOR_TOKENS?: string;

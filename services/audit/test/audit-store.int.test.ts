@@ -206,4 +206,105 @@ describe('AuditStore against the database', () => {
       expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
     });
   });
+
+  describe('partition batches in flight together (one fetch of kafkajs)', () => {
+    // a database of its own: the integrity check below covers every chain
+    let h: StoreHarness;
+    beforeAll(async () => {
+      h = await openStoreHarness('audit_store_joint_it');
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+    const batchOf = (stage: 'requested' | 'decided', from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => msg(aRequestChain()[stage], from + i));
+
+    it('stores the batches of several chains with one events insert, one records insert and joint head updates', async () => {
+      const sut = new AuditStore(h.events, h.requests, h.quarantine);
+      const partitions = [0, 1, 2];
+      // the first batch of each chain reads its head and moves it by upsert; the second one is this writer's own
+      // continuation, whose writes the store joins
+      await Promise.all(
+        partitions.flatMap((p) => [
+          sut.storeBatch(Topics.AccessRequested, p, batchOf('requested', 0, 2)),
+          sut.storeBatch(Topics.AccessDecided, p, batchOf('decided', 0, 2)),
+        ]),
+      );
+      const eventInserts = jest.spyOn(h.events, 'insertGroups');
+      const recordInserts = jest.spyOn(h.requests, 'insertGroups');
+      const headMoves = jest.spyOn(h.events, 'advanceHeadsFrom');
+      try {
+        const results = await Promise.all(
+          partitions.flatMap((p) => [
+            sut.storeBatch(Topics.AccessRequested, p, batchOf('requested', 2, 3)),
+            sut.storeBatch(Topics.AccessDecided, p, batchOf('decided', 2, 3)),
+          ]),
+        );
+        expect(results).toEqual(results.map(() => ({ stored: 3, duplicates: 0, quarantined: 0 })));
+        expect(eventInserts.mock.calls.map(([groups]) => groups.length)).toEqual([6]);
+        expect(recordInserts.mock.calls.map(([groups]) => groups.length)).toEqual([3]);
+        // the decided batches move their heads after their records are in: one update for each kind of batch
+        expect(headMoves.mock.calls.map(([moves]) => moves.length)).toEqual([3, 3]);
+      } finally {
+        eventInserts.mockRestore();
+        recordInserts.mockRestore();
+        headMoves.mockRestore();
+      }
+      expect(await h.connection.collection('audit_requests').countDocuments({})).toBe(15);
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
+
+    it('fails only the batch whose head another writer moved, and stores it once on the retry', async () => {
+      const a = new AuditStore(h.events, h.requests, h.quarantine);
+      const b = new AuditStore(h.events, h.requests, h.quarantine);
+      await Promise.all(
+        [5, 6].map((p) => a.storeBatch(Topics.AccessRequested, p, batchOf('requested', 0, 3))),
+      );
+      const moved = batchOf('requested', 3, 3);
+      // the other replica stored partition 5's next batch first (a rebalance before this one's commit)
+      await b.storeBatch(Topics.AccessRequested, 5, moved);
+      const [lost, kept] = await Promise.allSettled([
+        a.storeBatch(Topics.AccessRequested, 5, moved),
+        a.storeBatch(Topics.AccessRequested, 6, batchOf('requested', 3, 3)),
+      ]);
+      expect(lost).toMatchObject({ status: 'rejected', reason: expect.any(StoreWriteError) });
+      expect(kept).toEqual({ status: 'fulfilled', value: { stored: 3, duplicates: 0, quarantined: 0 } });
+      expect(await a.storeBatch(Topics.AccessRequested, 5, moved)).toEqual({
+        stored: 0,
+        duplicates: 3,
+        quarantined: 0,
+      });
+      // both chains go on from this writer's heads
+      expect(
+        await Promise.all(
+          [5, 6].map((p) => a.storeBatch(Topics.AccessRequested, p, batchOf('requested', 6, 2))),
+        ),
+      ).toEqual([5, 6].map(() => ({ stored: 2, duplicates: 0, quarantined: 0 })));
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
+
+    it('fails only the batch whose offsets hold other events, and stores the others of the same insert', async () => {
+      const sut = new AuditStore(h.events, h.requests, h.quarantine);
+      await Promise.all([7, 8].map((p) => sut.storeBatch(Topics.AccessDecided, p, batchOf('decided', 0, 2))));
+      // partition 7's offsets 2..3 already hold events this batch does not carry (a topic re-created under its name)
+      await new AuditStore(h.events, h.requests, h.quarantine).storeBatch(
+        Topics.AccessDecided,
+        7,
+        batchOf('decided', 2, 2),
+      );
+      const [foreign, kept] = await Promise.allSettled([
+        sut.storeBatch(Topics.AccessDecided, 7, batchOf('decided', 2, 2)),
+        sut.storeBatch(Topics.AccessDecided, 8, batchOf('decided', 2, 2)),
+      ]);
+      expect(foreign).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ message: expect.stringContaining('already hold other events') }),
+      });
+      expect(kept).toEqual({ status: 'fulfilled', value: { stored: 2, duplicates: 0, quarantined: 0 } });
+      expect(await h.connection.collection('audit_requests').countDocuments({})).toBeGreaterThanOrEqual(
+        15 + 4 + 2 + 2,
+      );
+      expect(await new IntegrityChecker(h.events).check()).toMatchObject({ ok: true });
+    });
+  });
 });

@@ -36,6 +36,11 @@ describe(prepare.name, () => {
       JSON.stringify({ ...c.requested, pad: 'x'.repeat(MAX_RAW_BYTES) }),
       `value larger than ${MAX_RAW_BYTES} bytes`,
     ],
+    // fewer characters than the limit, more bytes
+    [
+      JSON.stringify({ ...c.requested, pad: '€'.repeat(MAX_RAW_BYTES / 2) }),
+      `value larger than ${MAX_RAW_BYTES} bytes`,
+    ],
   ])('says why %s cannot be stored', (raw, reason) => {
     expect(prepare(Topics.AccessRequested, 0, msg(raw))).toEqual({ reason });
   });

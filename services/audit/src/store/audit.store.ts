@@ -7,7 +7,7 @@ import {
   type TopicName,
 } from '@clearance/contracts';
 import type { ConsumedMessage } from '@clearance/kafka';
-import { AuditEventRepository, StoreWriteError } from './events/audit-event.repository';
+import { AuditEventRepository, StoreWriteError, type HeadMove } from './events/audit-event.repository';
 import type { AuditEventRecord } from './events/audit-event.schema';
 import { planChainBatch, type ChainBatchPlan } from './chain/chain-batch.planner';
 import { GENESIS_HASH, HashChain, chainId, type Link, type LinkMaterial } from './chain/hash-chain';
@@ -16,6 +16,7 @@ import type { QuarantineRecord } from './events/quarantine.schema';
 import { RequestRecordRepository } from './projection/request-record.repository';
 import type { RequestRecord } from './projection/request-record.schema';
 import { recordOfDecision } from './projection/request.projection';
+import { WriteCoalescer } from './write.coalescer';
 
 /** What the store reads of a consumed message: `event` when the transport parsed it already, else `raw`. */
 type Consumed = Pick<ConsumedMessage<unknown>, 'raw' | 'offset' | 'headers'> &
@@ -53,6 +54,20 @@ export class AuditStore {
    * and retried from the stored chain. One entry per topic partition this process has stored.
    */
   private readonly written = new Map<string, WrittenHead>();
+  /**
+   * The writes of the partition batches in flight at the same moment, each kind joined into one command (one events
+   * insert, one records insert, one update of the head compare-and-sets): kafkajs hands over the batches of a fetch
+   * together, and on FerretDB a command costs about as much as the few documents of a low-rate batch.
+   */
+  private readonly eventWrites = new WriteCoalescer<readonly AuditEventRecord[], string[]>((groups) =>
+    this.events.insertGroups(groups),
+  );
+  private readonly recordWrites = new WriteCoalescer<readonly RequestRecord[], number>((groups) =>
+    this.requests.insertGroups(groups),
+  );
+  private readonly headMoves = new WriteCoalescer<HeadMove, boolean>(async (moves) =>
+    (await this.events.advanceHeadsFrom(moves, new Date())).map((ok) => ({ ok })),
+  );
 
   constructor(
     private readonly events: AuditEventRepository,
@@ -81,7 +96,8 @@ export class AuditStore {
     const records =
       topic === Topics.AccessDecided ? this.decisionRecords(topic, partition, prepared, now) : [];
     const plan = await this.storeEvents(chain, prepared, now, last?.hash);
-    await this.requests.insert(records.flatMap((r) => ('record' in r ? [r.record] : [])));
+    const built = records.flatMap((r) => ('record' in r ? [r.record] : []));
+    if (built.length > 0) await this.recordWrites.submit(built);
     for (const r of records) if ('quarantine' in r) quarantined.push(r.quarantine);
     if (quarantined.length > 0) {
       this.logger.warn(
@@ -94,7 +110,7 @@ export class AuditStore {
       if (last) {
         // another writer moved the head since (a rebalance, a replica), or it is gone: the links just written may be
         // wrong; refusing the batch makes its retry read the stored chain and relink (the crash-recovery path)
-        if (!(await this.events.advanceHeadFrom(chain, last, plan.head, now)))
+        if (!(await this.headMoves.submit({ chain, from: last, to: plan.head })))
           throw new StoreWriteError(
             `${chain}: the chain head moved under this writer; relinking from the store`,
           );
@@ -124,7 +140,7 @@ export class AuditStore {
     // the id collisions of the insert then say what was stored, and the batch is linked again knowing it
     let plan = planChainBatch(this.hashChain, chain, predecessor, materials, new Map());
     const records = plan.inserts.map((i) => toRecord(chain, i.material, i.link, now));
-    const collided = new Set(await this.events.insert(records));
+    const collided = new Set(records.length > 0 ? await this.eventWrites.submit(records) : []);
     if (collided.size === 0) return plan;
     const stored = await this.events.findLinks([...collided]);
     const foreign = [...collided].filter((id) => !stored.has(id));
@@ -235,7 +251,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Turns a message into what the chain covers, or says why it cannot be stored. */
 export function prepare(topic: TopicName, partition: number, m: Consumed): Prepared | { reason: string } {
-  if (Buffer.byteLength(m.raw, 'utf8') > MAX_RAW_BYTES)
+  // a UTF-16 unit is at most 3 UTF-8 bytes: only a long value needs its bytes counted (a pass over every string)
+  if (m.raw.length > MAX_RAW_BYTES / 3 && Buffer.byteLength(m.raw, 'utf8') > MAX_RAW_BYTES)
     return { reason: `value larger than ${MAX_RAW_BYTES} bytes` };
   let event: unknown = m.event;
   if (event === undefined) {

@@ -11,6 +11,8 @@ export interface ChainHeadRecord {
   seq: number;
   hash: string;
   updatedAt: Date;
+  /** The joint head write that moved it last (`advanceHeadsFrom`): tells that write which of its moves applied. */
+  writeId?: string;
 }
 
 export const ChainHeadSchema = new Schema<ChainHeadRecord>(
@@ -19,6 +21,7 @@ export const ChainHeadSchema = new Schema<ChainHeadRecord>(
     seq: { type: Number, required: true },
     hash: { type: String, required: true },
     updatedAt: { type: Date, required: true },
+    writeId: { type: String },
   },
   {
     collection: AUDIT_CHAIN_HEADS_COLLECTION,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
 import mongoose, { type Model } from 'mongoose';
 import { limitedBulkWrite } from './bulk-update.limiter';
 import type { ExistingLink } from '../chain/chain-batch.planner';
@@ -7,6 +8,7 @@ import type { AuditEventRecord } from './audit-event.schema';
 import type { ChainHeadRecord } from '../chain/chain-head.schema';
 import type { Link } from '../chain/hash-chain';
 import { ensureModelIndexes } from '@clearance/platform';
+import type { Settled } from '../write.coalescer';
 
 export const AUDIT_EVENT_MODEL = 'AuditEvent';
 export const CHAIN_HEAD_MODEL = 'ChainHead';
@@ -16,10 +18,10 @@ const DUPLICATE_KEY = 11000;
 /** Thrown when a write failed for any reason other than "already stored": nothing may be committed. */
 export class StoreWriteError extends Error {}
 
-function writeErrorsOf(err: unknown): { code?: number; index: number }[] | undefined {
+function writeErrorsOf(err: unknown): { code?: number; index: number; message: string }[] | undefined {
   if (err instanceof mongoose.mongo.MongoBulkWriteError) {
     const list = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
-    return list.map((w) => ({ code: w.code, index: w.index }));
+    return list.map((w) => ({ code: w.code, index: w.index, message: w.errmsg ?? 'write error' }));
   }
   return undefined;
 }
@@ -42,6 +44,51 @@ export async function tolerateDuplicates(write: () => Promise<unknown>): Promise
     if (!writeErrors || writeErrors.some((w) => w.code !== DUPLICATE_KEY)) throw err;
     return writeErrors.map((w) => w.index);
   }
+}
+
+/**
+ * One unordered `insertMany` of several callers' documents. Answers per group, in order: the indexes (into the
+ * group) that only collided with a stored key, or the error that refused one of its own documents, which fails that
+ * group alone. Anything but write errors (the database unreachable) propagates and fails all of them.
+ */
+export async function insertGrouped<T extends { _id: string }>(
+  collection: mongoose.mongo.Collection<T>,
+  groups: readonly (readonly T[])[],
+): Promise<Settled<number[]>[]> {
+  const all = groups.flat();
+  let failed: { code?: number; index: number; message: string }[] = [];
+  if (all.length > 0) {
+    try {
+      await collection.insertMany(all as mongoose.mongo.OptionalUnlessRequiredId<T>[], { ordered: false });
+    } catch (err) {
+      const writeErrors = writeErrorsOf(err);
+      if (!writeErrors) throw err;
+      failed = writeErrors;
+    }
+  }
+  const byIndex = new Map(failed.map((w) => [w.index, w]));
+  let start = 0;
+  return groups.map((group) => {
+    const collided: number[] = [];
+    let refused: { count: number; message: string } | undefined;
+    for (let i = 0; i < group.length; i++) {
+      const w = byIndex.get(start + i);
+      if (!w) continue;
+      if (w.code === DUPLICATE_KEY) collided.push(i);
+      else refused = { count: (refused?.count ?? 0) + 1, message: refused?.message ?? w.message };
+    }
+    start += group.length;
+    return refused
+      ? { error: new StoreWriteError(`${refused.count} document(s) refused: ${refused.message}`) }
+      : { ok: collided };
+  });
+}
+
+/** A compare-and-set of one chain head: from exactly `from` to `to`. */
+export interface HeadMove {
+  chain: string;
+  from: { seq: number; hash: string };
+  to: { seq: number; hash: string };
 }
 
 /** The append-only event store and its chain heads. */
@@ -83,12 +130,19 @@ export class AuditEventRepository {
 
   /** Inserts records; returns the ids of those that were not inserted because their key was taken. */
   async insert(records: readonly AuditEventRecord[]): Promise<string[]> {
-    if (records.length === 0) return [];
+    const [outcome] = await this.insertGroups([records]);
+    if ('error' in outcome!) throw outcome.error;
+    return outcome.ok;
+  }
+
+  /**
+   * Several batches' records in one unordered insert; per batch the ids that were stored already, or the error that
+   * refused one of its records (that batch alone fails).
+   */
+  async insertGroups(groups: readonly (readonly AuditEventRecord[])[]): Promise<Settled<string[]>[]> {
     // the driver's collection, not Model.insertMany: the records are built typed already, mongoose casting would only cost
-    const failed = await tolerateDuplicates(() =>
-      driverCollection(this.events).insertMany([...records], { ordered: false }),
-    );
-    return failed.map((i) => records[i]!._id);
+    const outcomes = await insertGrouped(driverCollection(this.events), groups);
+    return outcomes.map((o, g) => ('ok' in o ? { ok: o.ok.map((i) => groups[g]![i]!._id) } : o));
   }
 
   async head(chain: string): Promise<ChainHeadRecord | null> {
@@ -130,20 +184,31 @@ export class AuditEventRepository {
   }
 
   /**
-   * Moves the chain head from exactly `from` to `to` (compare-and-set); false when the stored head is not `from`
-   * (another writer moved it, or it is gone), and then nothing is written.
+   * Moves chain heads from exactly `from` to `to` (compare-and-set), several in one `update` command; per move
+   * whether it applied (false: the stored head is not `from`, another writer moved it or it is gone, and nothing was
+   * written). Each head written carries this command's random `writeId`: only when fewer heads matched than were
+   * moved (another writer) are the heads read back, and a move applied exactly where its head carries that id.
    */
-  async advanceHeadFrom(
-    chain: string,
-    from: { seq: number; hash: string },
-    to: { seq: number; hash: string },
-    now: Date,
-  ): Promise<boolean> {
-    const r = await driverCollection(this.heads).updateOne(
-      { _id: chain, seq: from.seq, hash: from.hash },
-      { $set: { seq: to.seq, hash: to.hash, updatedAt: now } },
+  async advanceHeadsFrom(moves: readonly HeadMove[], now: Date): Promise<boolean[]> {
+    if (moves.length === 0) return [];
+    const writeId = randomUUID();
+    const r = await driverCollection(this.heads).bulkWrite(
+      moves.map((m) => ({
+        updateOne: {
+          filter: { _id: m.chain, seq: m.from.seq, hash: m.from.hash },
+          update: { $set: { seq: m.to.seq, hash: m.to.hash, updatedAt: now, writeId } },
+        },
+      })),
+      { ordered: false },
     );
-    return r.matchedCount === 1;
+    if (r.matchedCount === moves.length) return moves.map(() => true);
+    const stored = await this.heads
+      .find({ _id: mongoose.trusted({ $in: moves.map((m) => m.chain) }) }, { writeId: 1 })
+      .setOptions({ sanitizeFilter: true })
+      .lean()
+      .exec();
+    const ours = new Set(stored.filter((h) => h.writeId === writeId).map((h) => h._id));
+    return moves.map((m) => ours.has(m.chain));
   }
 
   async chainHeads(): Promise<ChainHeadRecord[]> {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, PipelineStage } from 'mongoose';
-import { driverCollection, tolerateDuplicates } from '../events/audit-event.repository';
+import { driverCollection, insertGrouped } from '../events/audit-event.repository';
+import type { Settled } from '../write.coalescer';
 import type { RequestRecord } from './request-record.schema';
 import { ensureModelIndexes } from '@clearance/platform';
 
@@ -33,11 +34,15 @@ export class RequestRecordRepository {
 
   /** Inserts records (unordered); returns how many were stored already (a redelivered decision). */
   async insert(records: readonly RequestRecord[]): Promise<number> {
-    if (records.length === 0) return 0;
-    const taken = await tolerateDuplicates(() =>
-      driverCollection(this.records).insertMany([...records], { ordered: false }),
-    );
-    return taken.length;
+    const [outcome] = await this.insertGroups([records]);
+    if ('error' in outcome!) throw outcome.error;
+    return outcome.ok;
+  }
+
+  /** Several batches' records in one unordered insert; per batch how many were stored already, or its error. */
+  async insertGroups(groups: readonly (readonly RequestRecord[])[]): Promise<Settled<number>[]> {
+    const outcomes = await insertGrouped(driverCollection(this.records), groups);
+    return outcomes.map((o) => ('ok' in o ? { ok: o.ok.length } : o));
   }
 
   async findById(requestId: string): Promise<RequestRecord | null> {
