@@ -15,7 +15,9 @@
  * CPU is process.cpuUsage() (user + system) of this process for send/fetch/idle, /proc of the child for hop.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { Topics } from '@clearance/contracts';
 import {
   BatchingProducer,
@@ -24,7 +26,7 @@ import {
   KafkaConnection,
   type KafkaSettings,
 } from '@clearance/kafka';
-import { aRequestChain, TestKafka, uniqueTopicPrefix } from '@clearance/testing';
+import { aRequestChain, pollUntil, TestKafka, uniqueTopicPrefix } from '@clearance/testing';
 import { type Consumer, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
 import { cpuMs, ensureInfra, writeResult } from './bench.support';
 import { libStage, rawStage } from './hop.support';
@@ -66,6 +68,13 @@ const NAME = arg('name', 'kafkajs');
 const SIZES = arg('sizes', '1,10,100').split(',').map(Number);
 const HOP_RATE = Number(arg('hop-rate', '200'));
 const HOP_SECONDS = Number(arg('hop-seconds', '15'));
+/** --profile-hop=DIR: a V8 CPU profile of each hop stage over its measured phase (bench/cpu-profile.preload.cjs). */
+const PROFILE_DIR = arg('profile-hop', '');
+const PRELOAD = join(__dirname, 'cpu-profile.preload.cjs');
+const profiled = (label: string): { nodeArgs?: string[]; env?: Record<string, string> } =>
+  PROFILE_DIR
+    ? { nodeArgs: ['-r', PRELOAD], env: { CLEARANCE_CPU_PROFILE: join(PROFILE_DIR, `${label}.cpuprofile`) } }
+    : {};
 const SEND_MODES = arg('send-modes', 'raw,batchingProducer,exactlyOnce').split(',');
 /** The value's size: the pipeline's events are 1.5-4 KB (the decided one the largest). */
 const VALUE_BYTES = Number(arg('value-bytes', '3000'));
@@ -327,6 +336,7 @@ async function hopOne(
   await new Promise((r) => setTimeout(r, 3000));
   const idleCpuMsPerSecond = +((cpuMs(stage.pid) - idle0) / 3).toFixed(1);
   const before = out.messages.length;
+  if (PROFILE_DIR) process.kill(stage.pid, 'SIGWINCH');
   const cpu0 = cpuMs(stage.pid);
   const total = HOP_RATE * HOP_SECONDS;
   const started = Date.now();
@@ -338,6 +348,11 @@ async function hopOne(
   }
   await out.waitForCount(before + total, 120_000);
   const cpu = cpuMs(stage.pid) - cpu0;
+  if (PROFILE_DIR) {
+    process.kill(stage.pid, 'SIGWINCH');
+    const file = join(PROFILE_DIR, `${label}.cpuprofile`);
+    await pollUntil(async () => existsSync(file), { timeoutMs: 60_000, intervalMs: 200, what: file });
+  }
   await stage.stop();
   await out.stop();
   const r = { cpuUsPerMessage: Math.round((cpu * 1000) / total), messages: total, idleCpuMsPerSecond };
@@ -348,10 +363,14 @@ async function hopOne(
 async function hopPart(brokers: string, test: TestKafka): Promise<Record<string, HopCost>> {
   const spawnRaw = async (prefix: string) => {
     const svc = await import('node:child_process').then(({ spawn }) =>
-      spawn(process.execPath, ['-r', '@swc-node/register', __filename, '--raw-stage', prefix], {
-        env: { ...process.env, KAFKA_BROKERS: brokers },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      }),
+      spawn(
+        process.execPath,
+        [...(profiled('raw').nodeArgs ?? []), '-r', '@swc-node/register', __filename, '--raw-stage', prefix],
+        {
+          env: { ...process.env, KAFKA_BROKERS: brokers, ...profiled('raw').env },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        },
+      ),
     );
     return {
       pid: svc.pid!,
@@ -363,7 +382,7 @@ async function hopPart(brokers: string, test: TestKafka): Promise<Record<string,
     };
   };
   const spawnLib = (exactlyOnce: boolean) => async (prefix: string) => {
-    const s = await libStage(prefix, exactlyOnce);
+    const s = await libStage(prefix, exactlyOnce, profiled(exactlyOnce ? 'eos' : 'lib'));
     return { stop: s.stop, pid: s.pid! };
   };
   return {
@@ -375,6 +394,7 @@ async function hopPart(brokers: string, test: TestKafka): Promise<Record<string,
 
 async function main(): Promise<void> {
   const { brokers } = ensureInfra();
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const test = new TestKafka(brokers);
   const load = loadavg()[0];
   const result: Record<string, unknown> = { parts: PARTS, seconds: SECONDS, loadAverage1mStart: load };
