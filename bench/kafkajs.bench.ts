@@ -75,6 +75,7 @@ const profiled = (label: string): { nodeArgs?: string[]; env?: Record<string, st
   PROFILE_DIR
     ? { nodeArgs: ['-r', PRELOAD], env: { CLEARANCE_CPU_PROFILE: join(PROFILE_DIR, `${label}.cpuprofile`) } }
     : {};
+const HOP_STAGES = arg('hop-stages', 'raw,lib,eos').split(',');
 const SEND_MODES = arg('send-modes', 'raw,batchingProducer,exactlyOnce').split(',');
 /** The value's size: the pipeline's events are 1.5-4 KB (the decided one the largest). */
 const VALUE_BYTES = Number(arg('value-bytes', '3000'));
@@ -385,11 +386,11 @@ async function hopPart(brokers: string, test: TestKafka): Promise<Record<string,
     const s = await libStage(prefix, exactlyOnce, profiled(exactlyOnce ? 'eos' : 'lib'));
     return { stop: s.stop, pid: s.pid! };
   };
-  return {
-    raw: await hopOne(test, 'raw', spawnRaw),
-    lib: await hopOne(test, 'lib', spawnLib(false)),
-    exactlyOnce: await hopOne(test, 'eos', spawnLib(true)),
-  };
+  const out: Record<string, HopCost> = {};
+  if (HOP_STAGES.includes('raw')) out.raw = await hopOne(test, 'raw', spawnRaw);
+  if (HOP_STAGES.includes('lib')) out.lib = await hopOne(test, 'lib', spawnLib(false));
+  if (HOP_STAGES.includes('eos')) out.exactlyOnce = await hopOne(test, 'eos', spawnLib(true));
+  return out;
 }
 
 async function main(): Promise<void> {
