@@ -112,10 +112,18 @@ export async function rawStage(brokers: string, prefix: string): Promise<{ stop:
 export async function libStage(
   prefix: string,
   exactlyOnce: boolean,
+  /** Extra node options and environment (e.g. bench/cpu-profile.preload.cjs and its CLEARANCE_CPU_PROFILE). */
+  extra: { nodeArgs?: string[]; env?: Record<string, string> } = {},
 ): Promise<{ stop: () => Promise<void>; pid?: number }> {
   const svc = await spawnService('geolocation', {
     entry: 'libs/testing/src/passthrough/passthrough.main.ts',
-    env: { KAFKA_TOPIC_PREFIX: prefix, KAFKA_EXACTLY_ONCE: String(exactlyOnce), LOG_LEVEL: 'warn' },
+    env: {
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_EXACTLY_ONCE: String(exactlyOnce),
+      LOG_LEVEL: 'warn',
+      ...extra.env,
+    },
+    ...(extra.nodeArgs ? { nodeArgs: extra.nodeArgs } : {}),
   });
   await svc.waitReady();
   return { stop: async () => void (await svc.stop()), pid: svc.child.pid };
