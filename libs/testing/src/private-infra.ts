@@ -21,6 +21,21 @@ export class PrivateInfra {
   ) {}
 
   static async start(): Promise<PrivateInfra> {
+    // ports are free when picked, not reserved: another process may bind one before the broker does (then the
+    // start fails with "Address already in use", and fresh ports are tried)
+    for (let attempt = 1; ; attempt++) {
+      const infra = await PrivateInfra.onFreePorts();
+      try {
+        await infra.cmd('start');
+        return infra;
+      } catch (err) {
+        rmSync(infra.stateDir, { recursive: true, force: true });
+        if (attempt >= 3 || !/address already in use/i.test(String((err as Error).message))) throw err;
+      }
+    }
+  }
+
+  private static async onFreePorts(): Promise<PrivateInfra> {
     const [kafka, controller, mongo, debug, secure] = await freePorts(5);
     const stateDir = mkdtempSync(join(tmpdir(), 'clearance-infra-'));
     const env = {
@@ -31,14 +46,7 @@ export class PrivateInfra {
       CLEARANCE_FERRET_DEBUG_PORT: String(debug),
       CLEARANCE_KAFKA_SECURE_PORT: String(secure),
     };
-    const infra = new PrivateInfra(
-      env,
-      stateDir,
-      `127.0.0.1:${kafka}`,
-      `mongodb://127.0.0.1:${mongo}/clearance`,
-    );
-    await infra.cmd('start');
-    return infra;
+    return new PrivateInfra(env, stateDir, `127.0.0.1:${kafka}`, `mongodb://127.0.0.1:${mongo}/clearance`);
   }
 
   private async cmd(command: string): Promise<void> {
