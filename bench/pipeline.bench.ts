@@ -142,6 +142,9 @@ class AuditLagSampler {
   private static readonly POLL_MS = 100;
   private static readonly GIVE_UP_MS = 120_000;
   readonly lags: number[] = [];
+  /** The same lags by the phase whose decision was sampled (the goal is per rate). */
+  private readonly lagsByPhase = new Map<string, number[]>();
+  private current = '';
   readonly notFound: string[] = [];
   skipped = 0;
   private polling = 0;
@@ -155,8 +158,9 @@ class AuditLagSampler {
     private readonly baseUrl: string,
   ) {}
 
-  /** Samples about `samples` of the next `expected` decisions. */
-  phase(expected: number, samples: number): void {
+  /** Samples about `samples` of the next `expected` decisions, counted under `name`. */
+  phase(name: string, expected: number, samples: number): void {
+    this.current = name;
     this.every = Math.max(1, Math.floor(expected / Math.max(1, samples)));
     this.seen = this.decided.messages.length;
     this.timer ??= setInterval(() => this.tick(), 20);
@@ -171,7 +175,7 @@ class AuditLagSampler {
         continue;
       }
       const e = messages[this.seen]!.event;
-      const p = this.follow(e.requestId, Date.parse(e.timestamps.decidedAt!)).finally(() => {
+      const p = this.follow(e.requestId, Date.parse(e.timestamps.decidedAt!), this.current).finally(() => {
         this.polling--;
         this.running.delete(p);
       });
@@ -180,7 +184,7 @@ class AuditLagSampler {
     }
   }
 
-  private async follow(requestId: string, decidedAt: number): Promise<void> {
+  private async follow(requestId: string, decidedAt: number, phase: string): Promise<void> {
     const deadline = Date.now() + AuditLagSampler.GIVE_UP_MS;
     while (Date.now() < deadline) {
       const res = await fetch(`${this.baseUrl}/v1/audit/requests/${requestId}`, {
@@ -189,7 +193,10 @@ class AuditLagSampler {
       if (res?.status === 200) {
         const body = (await res.json()) as { explanation: unknown };
         if (body.explanation !== null && body.explanation !== undefined) {
-          this.lags.push(Date.now() - decidedAt);
+          const lag = Date.now() - decidedAt;
+          this.lags.push(lag);
+          const own = this.lagsByPhase.get(phase) ?? [];
+          this.lagsByPhase.set(phase, [...own, lag]);
           return;
         }
       } else await res?.body?.cancel();
@@ -205,6 +212,7 @@ class AuditLagSampler {
     max: number;
     notFoundWithin120s: number;
     skipped: number;
+    byPhase: Record<string, { samples: number; p50: number; p99: number; max: number }>;
   }> {
     this.tick();
     clearInterval(this.timer);
@@ -217,6 +225,12 @@ class AuditLagSampler {
       max: s.max,
       notFoundWithin120s: this.notFound.length,
       skipped: this.skipped,
+      byPhase: Object.fromEntries(
+        [...this.lagsByPhase].map(([phase, lags]) => {
+          const p = summarize(lags);
+          return [phase, { samples: lags.length, p50: p.p50, p99: p.p99, max: p.max }];
+        }),
+      ),
     };
   }
 }
@@ -290,7 +304,7 @@ async function main(): Promise<void> {
     const single = rate !== 'saturation';
     const loadStart = loadAverage();
     const cpuBefore = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
-    sampler?.phase(single ? rate * seconds : seconds * 1000, AUDIT_SAMPLES);
+    sampler?.phase(name, single ? rate * seconds : seconds * 1000, AUDIT_SAMPLES);
     const r = await autocannon({
       url: `${ingest.baseUrl}/v1/access-requests${single ? '' : '/batch'}`,
       method: 'POST',
