@@ -128,13 +128,6 @@ export class AuditEventRepository {
     return doc ? { seq: doc.seq, hash: doc.hash } : undefined;
   }
 
-  /** Inserts records; returns the ids of those that were not inserted because their key was taken. */
-  async insert(records: readonly AuditEventRecord[]): Promise<string[]> {
-    const [outcome] = await this.insertGroups([records]);
-    if ('error' in outcome!) throw outcome.error;
-    return outcome.ok;
-  }
-
   /**
    * Several batches' records in one unordered insert; per batch the ids that were stored already, or the error that
    * refused one of its records (that batch alone fails).

@@ -32,13 +32,6 @@ export class RequestRecordRepository {
     await ensureModelIndexes(this.records);
   }
 
-  /** Inserts records (unordered); returns how many were stored already (a redelivered decision). */
-  async insert(records: readonly RequestRecord[]): Promise<number> {
-    const [outcome] = await this.insertGroups([records]);
-    if ('error' in outcome!) throw outcome.error;
-    return outcome.ok;
-  }
-
   /** Several batches' records in one unordered insert; per batch how many were stored already, or its error. */
   async insertGroups(groups: readonly (readonly RequestRecord[])[]): Promise<Settled<number>[]> {
     const outcomes = await insertGrouped(driverCollection(this.records), groups);
