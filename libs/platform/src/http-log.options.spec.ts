@@ -1,8 +1,12 @@
+import { Controller, Get, Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
-import { httpLogOptions } from './http-log.options';
+import { httpLogOptions, loggerModuleParams } from './http-log.options';
 
 const SECRET = 'Bearer ck_live_do-not-log-me';
 
@@ -51,6 +55,33 @@ async function serve(
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { server, url: `http://127.0.0.1:${port}`, lines };
+}
+
+/** Each route logs one line through the injected logger: a bound request shows as `req` on that line. */
+@Injectable()
+class Probe {
+  constructor(private readonly log: PinoLogger) {}
+  line(route: string): string {
+    this.log.info({ route }, 'handled');
+    return route;
+  }
+}
+
+@Controller()
+class RoutesController {
+  constructor(private readonly probe: Probe) {}
+  @Get('health/live') live(): string {
+    return this.probe.line('live');
+  }
+  @Get('health/ready') ready(): string {
+    return this.probe.line('ready');
+  }
+  @Get('metrics') metrics(): string {
+    return this.probe.line('metrics');
+  }
+  @Get('v1/things') things(): string {
+    return this.probe.line('things');
+  }
 }
 
 describe(httpLogOptions.name, () => {
@@ -108,5 +139,49 @@ describe(httpLogOptions.name, () => {
     await fetch(`${sut.url}/fail`, { method: 'POST', body: '{}' });
     await until(() => sut.lines().length >= 2);
     expect(sut.lines().map((l) => (l['req'] as { url: string }).url)).toEqual(['/fail', '/fail']);
+  });
+});
+
+describe(loggerModuleParams.name, () => {
+  let app: NestFastifyApplication | undefined;
+  afterEach(() => app?.close());
+
+  it('binds and logs every request but the probes and the metrics scrape', async () => {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    @Module({
+      imports: [LoggerModule.forRoot(loggerModuleParams('test', 'debug', stream))],
+      controllers: [RoutesController],
+      providers: [Probe],
+    })
+    class AppModule {}
+    app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
+      logger: false,
+    });
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    const lines = (): Record<string, unknown>[] =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/v1/things'])
+      expect((await fetch(url + path)).status).toBe(200);
+    // the request completed line of the last request is written after its handler's line
+    await until(() => lines().some((l) => l['msg'] === 'request completed'));
+
+    const handled = lines().filter((l) => l['msg'] === 'handled');
+    expect(handled.map((l) => l['route'])).toEqual(['live', 'ready', 'metrics', 'things']);
+    // only the API route ran inside the request's AsyncLocalStorage context
+    expect(handled.map((l) => l['req'] !== undefined)).toEqual([false, false, false, true]);
+    const completed = lines().filter((l) => l['msg'] === 'request completed');
+    expect(completed.map((l) => (l['req'] as { url: string }).url)).toEqual(['/v1/things']);
   });
 });

@@ -24,7 +24,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { collectDefaultMetrics, register } from 'prom-client';
 import { validateEnv, type BaseEnv, type MongoEnv } from './base.env';
 import { HealthController } from './health.controller';
-import { httpLogOptions } from './http-log.options';
+import { loggerModuleParams } from './http-log.options';
 import { kafkaSecurityFromEnv } from './kafka-security.env';
 import { MetricsController } from './metrics.controller';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -96,9 +96,8 @@ export class PlatformModule implements OnApplicationBootstrap {
       }),
       LoggerModule.forRootAsync({
         inject: [ConfigService],
-        useFactory: (config: ConfigService) => ({
-          pinoHttp: httpLogOptions(options.service, config.get<string>('LOG_LEVEL') ?? 'info'),
-        }),
+        useFactory: (config: ConfigService) =>
+          loggerModuleParams(options.service, config.get<string>('LOG_LEVEL') ?? 'info'),
       }),
       TerminusModule.forRoot({ logger: false }),
     ];
