@@ -97,6 +97,37 @@ export function loadAverage(): number {
   return +loadavg()[0]!.toFixed(1);
 }
 
+/** The storage fields of a seeded registry document, as the registry writes them. */
+export function seedStamp(): { version: number; updatedAt: Date; updatedBy: string } {
+  return { version: 1, updatedAt: new Date(), updatedBy: 'bench-seed' };
+}
+
+/** The `k`-th seeded organisation, as the registry stores it. */
+export function registeredOrganizationDoc(
+  k: number,
+  stamp: ReturnType<typeof seedStamp>,
+): Record<string, unknown> {
+  return {
+    organizationId: `bench-org-${k}`,
+    legalName: `Bench Organisation ${k} Inc`,
+    countryOfIncorporation: 'US',
+    egressRanges: [],
+    ...stamp,
+  };
+}
+
+/** The `k`-th seeded user, verified at the stamp's time, in the `k`-th organisation. */
+export function registeredUserDoc(k: number, stamp: ReturnType<typeof seedStamp>): Record<string, unknown> {
+  return {
+    userId: `bench-registered-${k}`,
+    level: 'identity',
+    residenceCountry: 'US',
+    verifiedAt: stamp.updatedAt,
+    organizationId: `bench-org-${k}`,
+    ...stamp,
+  };
+}
+
 /**
  * `n` users, each in an organisation of their own, written the way the registry stores them (raw inserts). A
  * database that already holds `n` is kept as it is (seeding 100,000 takes minutes under load); one holding some
@@ -111,29 +142,15 @@ export async function seedRegistry(uri: string, n: number): Promise<void> {
     if (have > 0)
       throw new Error(`${uri} holds ${have} users, not ${n}: seed another database (rss.bench: --db)`);
     const started = Date.now();
-    const now = new Date();
-    const meta = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
+    const meta = seedStamp();
     for (let i = 0; i < n; i += 5000) {
       const ids = Array.from({ length: Math.min(5000, n - i) }, (_, k) => i + k);
       await db.collection('verification_organizations').insertMany(
-        ids.map((k) => ({
-          organizationId: `bench-org-${k}`,
-          legalName: `Bench Organisation ${k} Inc`,
-          countryOfIncorporation: 'US',
-          egressRanges: [],
-          ...meta,
-        })),
+        ids.map((k) => registeredOrganizationDoc(k, meta)),
         { ordered: false },
       );
       await db.collection('verification_users').insertMany(
-        ids.map((k) => ({
-          userId: `bench-registered-${k}`,
-          level: 'identity',
-          residenceCountry: 'US',
-          verifiedAt: now,
-          organizationId: `bench-org-${k}`,
-          ...meta,
-        })),
+        ids.map((k) => registeredUserDoc(k, meta)),
         { ordered: false },
       );
     }

@@ -13,14 +13,20 @@ import {
 } from '../services/verification/src/screening/sanctions-lists.loader';
 import { buildListsInWorker } from '../services/verification/src/screening/sanctions-lists.worker';
 import { RegistryCache } from '../services/verification/src/registry/registry.cache';
-import type { SubjectRepository } from '../services/verification/src/registry/subject.repository';
+import { type SubjectRepository, toStored } from '../services/verification/src/registry/subject.repository';
 import type {
   OrganizationRecord,
   Stored,
   UserRecord,
 } from '../services/verification/src/registry/subject.schema';
 import { VerificationEnv } from '../services/verification/src/verification.env';
-import { loadAverage, writeResult } from './bench.support';
+import {
+  loadAverage,
+  registeredOrganizationDoc,
+  registeredUserDoc,
+  seedStamp,
+  writeResult,
+} from './bench.support';
 
 const N = Number(/--registered=(\d+)/.exec(process.argv.join(' '))?.[1] ?? 100000);
 const LISTS = /--lists=(worker|thread)/.exec(process.argv.join(' '))?.[1] ?? 'worker';
@@ -66,49 +72,17 @@ async function lists(inWorker: boolean): Promise<Record<string, number | boolean
  */
 async function registry(): Promise<Record<string, number>> {
   const { BSON } = mongoose.mongo;
-  const meta = new Set(['_id', 'version', 'updatedAt', 'updatedBy']);
-  const toStored = <T>(d: Record<string, unknown>): Stored<T> => ({
-    record: Object.fromEntries(Object.entries(d).filter(([k, v]) => !meta.has(k) && v != null)) as T,
-    version: d['version'] as number,
-    updatedAt: d['updatedAt'] as Date,
-    updatedBy: d['updatedBy'] as string,
-  });
-  const decoded = (doc: Record<string, unknown>) => BSON.deserialize(BSON.serialize(doc));
-  const now = new Date();
-  const stamp = { version: 1, updatedAt: now, updatedBy: 'bench-seed' };
+  const decoded = (doc: Record<string, unknown>) =>
+    BSON.deserialize(BSON.serialize({ _id: new BSON.ObjectId(), ...doc }));
+  const stamp = seedStamp();
   let users = 0;
   const repository = {
     onChange: () => undefined,
     eachOrganization: async (visit: (o: Stored<OrganizationRecord>) => void) => {
-      for (let i = 0; i < N; i++)
-        visit(
-          toStored(
-            decoded({
-              _id: new BSON.ObjectId(),
-              organizationId: `bench-org-${i}`,
-              legalName: `Bench Organisation ${i} Inc`,
-              countryOfIncorporation: 'US',
-              egressRanges: [],
-              ...stamp,
-            }),
-          ),
-        );
+      for (let i = 0; i < N; i++) visit(toStored(decoded(registeredOrganizationDoc(i, stamp))));
     },
     eachUser: async (visit: (u: Stored<UserRecord>) => void) => {
-      for (let i = 0; i < users; i++)
-        visit(
-          toStored(
-            decoded({
-              _id: new BSON.ObjectId(),
-              userId: `bench-registered-${i}`,
-              level: 'identity',
-              residenceCountry: 'US',
-              verifiedAt: now,
-              organizationId: `bench-org-${i}`,
-              ...stamp,
-            }),
-          ),
-        );
+      for (let i = 0; i < users; i++) visit(toStored(decoded(registeredUserDoc(i, stamp))));
     },
   } as unknown as SubjectRepository;
   const cache = new RegistryCache(

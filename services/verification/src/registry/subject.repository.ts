@@ -45,7 +45,8 @@ function plain(doc: Doc): Doc {
   );
 }
 
-function toStored<T>(doc: Doc): Stored<T> {
+/** A document as read from the database, as the registry hands it over. */
+export function toStored<T>(doc: Doc): Stored<T> {
   return {
     record: plain(doc) as T,
     version: doc['version'] as number,
