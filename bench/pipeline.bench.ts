@@ -4,7 +4,7 @@
  * audit store; next to a raw kafkajs produce → consume hop measured in the same run.
  *   npm run bench            (= node -r @swc-node/register bench/pipeline.bench.ts)
  * Options (docs/performance.md, "Whole pipeline"):
- *   --rates=250,500,1000      fixed-rate phases, requests/s, single requests over 32 connections
+ *   --rates=250,500,1000      fixed-rate phases, requests/s, single requests over max(32, rate) connections
  *   --seconds=10              length of each fixed-rate phase
  *   --saturation-seconds=10   length of the closed-loop phase (batches of 100 over 4 connections); 0 skips it
  *   --without-audit           the four decision stages only
@@ -101,7 +101,12 @@ interface Phase {
   phase: string;
   offeredRate: number | 'saturation';
   loadAverage1m: { start: number; end: number };
+  /** Requests the phase's rate asks for (rate × seconds); null for saturation, which sends as fast as answered. */
+  scheduled: number | null;
+  /** Requests sent and answered (in requests: a batch counts its 100). */
   offered: number;
+  /** Requests that got no answer (autocannon's errors, timeouts included): never accepted. */
+  unanswered: number;
   accepted: number;
   httpP99Ms: number;
   decidedPerSec: number;
@@ -311,7 +316,10 @@ async function main(): Promise<void> {
       headers: HEADERS,
       body: JSON.stringify(single ? ITEM : { requests: Array.from({ length: BATCH }, () => ITEM) }),
       duration: seconds,
-      connections: single ? 32 : 4,
+      // One connection per request a second keeps a fixed-rate phase open-loop up to an HTTP latency of 1 s: with
+      // 32, autocannon waited for answers and sent a third of 1,000/s, so a slow answer lowered the load instead of
+      // showing up as latency (coordinated omission).
+      connections: single ? Math.max(32, rate) : 4,
       ...(single ? { overallRate: rate } : {}),
     });
     const accepted = single
@@ -335,7 +343,9 @@ async function main(): Promise<void> {
       phase: name,
       offeredRate: rate,
       loadAverage1m: { start: loadStart, end: loadAverage() },
+      scheduled: single ? rate * seconds : null,
       offered: single ? r.requests.total : r.requests.total * BATCH,
+      unanswered: r.errors * (single ? 1 : BATCH),
       accepted,
       httpP99Ms: r.latency.p99,
       decidedPerSec: Math.round(events.length / ((last - first) / 1000)),
@@ -402,11 +412,11 @@ async function main(): Promise<void> {
     arg('name', '') || `pipeline${WITH_AUDIT ? '' : '-without-audit'}${EXACTLY_ONCE ? '-exactly-once' : ''}`;
   writeResult(name, result);
   const table = [
-    '| phase | load | offered | accepted | decided/s | ingest→decision p50 / p95 / p99 (ms) | HTTP p99 (ms) | all decided |',
-    '|---|---|---|---|---|---|---|---|',
+    '| phase | load | scheduled | offered | unanswered | accepted | decided/s | ingest→decision p50 / p95 / p99 (ms) | HTTP p99 (ms) | all decided |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...phases.map(
       (p) =>
-        `| ${p.phase} | ${p.loadAverage1m.start}→${p.loadAverage1m.end} | ${p.offered} | ${p.accepted} | ${p.decidedPerSec} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.httpP99Ms} | ${p.allDecided ? 'yes' : 'NO'} |`,
+        `| ${p.phase} | ${p.loadAverage1m.start}→${p.loadAverage1m.end} | ${p.scheduled ?? '—'} | ${p.offered} | ${p.unanswered} | ${p.accepted} | ${p.decidedPerSec} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.httpP99Ms} | ${p.allDecided ? 'yes' : 'NO'} |`,
     ),
   ].join('\n');
   process.stdout.write(
