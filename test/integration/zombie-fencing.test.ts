@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTopicsAndWait } from '@clearance/kafka';
+import { createTopicsAndWait, ExactlyOnceDelivery } from '@clearance/kafka';
 import { pollUntil, TestKafka, uniqueTopicPrefix } from '@clearance/testing';
 import type { Consumer, ConsumerGroupJoinEvent, Producer } from 'kafkajs';
 
@@ -162,6 +162,42 @@ describe('transactional offset commit of a zombie (KIP-447)', () => {
     await marker.commit();
     expect(await committedValues(output, 'marker')).toEqual(['marker']);
     expect(await committedOffset(groupId, input, 0)).toBe('-1');
+  });
+
+  it('ExactlyOnceDelivery: a chunk delivered in a generation the group has left aborts, and its output never shows', async () => {
+    const { input, output } = await topics('delivery');
+    const groupId = `zombie-delivery-${randomUUID()}`;
+    const a = await member(groupId, input);
+    const admin = kafka.kafka.admin();
+    clients.push(admin);
+    await admin.connect();
+    const sut = new ExactlyOnceDelivery(
+      { kafka: kafka.kafka, getAdmin: async () => admin },
+      { groupId, transactionTimeoutMs: 60_000, maxRequestBytes: 768 * 1024 },
+    );
+    clients.push({ disconnect: () => sut.close() });
+    await sut.start();
+    // what kafka-batch.server hands over from A's GROUP_JOIN
+    sut.groupJoined({ generationId: a.joins[0]!.generationId, memberId: a.joins[0]!.memberId });
+
+    const b = await member(groupId, input);
+    await pollUntil(() => a.joins.length > 1, { timeoutMs: 60_000, what: 'A rejoining' });
+    const lost = b.joins.at(-1)!.memberAssignment[input]![0]!;
+    const chunk = (value: string) => [{ topic: output, messages: [{ key: 'k', value }] }];
+
+    await expect(
+      sut.deliver(chunk('from the zombie'), { topic: input, partition: lost, offset: '7' }),
+    ).rejects.toMatchObject({ type: 'ILLEGAL_GENERATION' });
+
+    // the same delivery, told of A's new generation, goes on with the same producer
+    const rejoined = a.joins.at(-1)!;
+    sut.groupJoined({ generationId: rejoined.generationId, memberId: rejoined.memberId });
+    const kept = rejoined.memberAssignment[input]![0]!;
+    await sut.deliver(chunk('from A in its generation'), { topic: input, partition: kept, offset: '2' });
+
+    expect(await committedValues(output, 'from A in its generation')).toEqual(['from A in its generation']);
+    expect(await committedOffset(groupId, input, lost)).toBe('-1');
+    expect(await committedOffset(groupId, input, kept)).toBe('2');
   });
 
   it('still lets a commit without group metadata through, as before (a producer outside a consumer group)', async () => {
