@@ -16,12 +16,18 @@ export interface ChunkDelivery {
    * tell leave it out and the chunk is redone (at-least-once allows that).
    */
   alreadyDelivered?(done: PartitionOffset): Promise<boolean>;
-  /** The consumer joined its group (again): its assignment may have changed. */
-  groupJoined(): void;
+  /** The consumer joined its group (again): its assignment may have changed, and `member` is its new generation. */
+  groupJoined(member?: GroupMember): void;
   /** A rebalance started: the old generation may still commit. */
   rebalancing(): void;
   /** Commits what was delivered and not yet committed; never rejects. */
   flush(): Promise<void>;
   /** Releases the mode's own clients; never rejects. */
   close(): Promise<void>;
+}
+
+/** A consumer's place in its group since its last join (kafkajs GROUP_JOIN; generationId through the kafkajs patch). */
+export interface GroupMember {
+  generationId: number;
+  memberId: string;
 }

@@ -6,6 +6,7 @@ class FakeProducer {
   readonly calls: string[] = [];
   failBegin?: Error;
   failSend?: Error;
+  failOffsets?: Error;
   failCommit?: Error;
   /** Fails only the next commit. */
   failCommitOnce?: Error;
@@ -29,12 +30,17 @@ class FakeProducer {
       },
       sendOffsets: async ({
         topics,
+        generationId,
+        memberId,
       }: {
         topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+        generationId?: number;
+        memberId?: string;
       }) => {
         this.calls.push(
-          `offsets ${topics.map((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`).join(',')).join(',')}`,
+          `offsets ${topics.map((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`).join(',')).join(',')} gen ${generationId} ${memberId}`,
         );
+        if (this.failOffsets) throw this.failOffsets;
       },
       commit: async () => {
         this.calls.push('commit');
@@ -89,7 +95,14 @@ describe(ExactlyOnceDelivery.name, () => {
         maxRequestBytes: 768 * 1024,
       },
     );
+    // the consumer has joined (kafka-batch.server forwards kafkajs's GROUP_JOIN)
+    sut.groupJoined({ generationId: 4, memberId: 'member-a' });
     return { sut, producers, producerOptions, fetchOffsets };
+  }
+
+  /** A kafkajs protocol error as the group coordinator's answer produces it. */
+  function protocolError(type: string): Error {
+    return Object.assign(new Error(`coordinator says ${type}`), { type, name: 'KafkaJSProtocolError' });
   }
 
   it('starts one idempotent transactional producer with the configured id', async () => {
@@ -122,10 +135,57 @@ describe(ExactlyOnceDelivery.name, () => {
     expect(producers[0]!.calls).toEqual([
       'begin',
       'send access.geolocated.v1×2,access.deadletter.v1×1',
-      'offsets access.requested.v1/1@42',
+      'offsets access.requested.v1/1@42 gen 4 member-a',
       'commit',
     ]);
   });
+
+  it('fences the offsets with the generation and member id of the latest group join', async () => {
+    const { sut, producers } = setup();
+    await sut.start();
+    sut.groupJoined({ generationId: 7, memberId: 'member-a2' });
+    await sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' });
+    expect(producers[0]!.calls).toContain('offsets access.requested.v1/1@42 gen 7 member-a2');
+  });
+
+  it('delivers nothing before the consumer joined its group (offsets without a generation cannot be fenced)', async () => {
+    const kafka = { producer: jest.fn(() => producer) } as unknown as Kafka;
+    const producer = new FakeProducer(0);
+    const sut = new ExactlyOnceDelivery(
+      { kafka, getAdmin: jest.fn() },
+      { groupId: 'g', transactionalId: 't', transactionTimeoutMs: 60_000, maxRequestBytes: 1024 },
+    );
+    await sut.start();
+    await expect(sut.deliver(output, { topic: 'in', partition: 0, offset: '1' })).rejects.toThrow(
+      'before the consumer joined its group',
+    );
+    expect(producer.calls).toEqual([]);
+  });
+
+  it.each(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID'])(
+    'aborts a transaction the group coordinator fenced (%s), rethrows its error with its type and keeps the producer',
+    async (type) => {
+      const { sut, producers } = setup();
+      await sut.start();
+      producers[0]!.failOffsets = protocolError(type);
+      // the type is what the chunk runner hands to kafkajs, which rejoins instead of retrying the chunk
+      await expect(
+        sut.deliver(output, { topic: 'access.requested.v1', partition: 1, offset: '42' }),
+      ).rejects.toMatchObject({ type });
+      expect(producers[0]!.calls).toEqual([
+        'begin',
+        'send access.geolocated.v1×2,access.deadletter.v1×1',
+        'offsets access.requested.v1/1@42 gen 4 member-a',
+        'abort',
+      ]);
+      expect(producers[0]!.disconnected).toBe(false);
+      producers[0]!.failOffsets = undefined;
+      sut.groupJoined({ generationId: 5, memberId: 'member-a' });
+      await sut.deliver(output, { topic: 'access.requested.v1', partition: 0, offset: '9' });
+      expect(producers).toHaveLength(1);
+      expect(producers[0]!.calls.at(-1)).toBe('commit');
+    },
+  );
 
   it('splits output larger than one produce request into several sends of the same transaction', async () => {
     const kafka = { producer: jest.fn(() => producer) } as unknown as Kafka;
@@ -135,6 +195,7 @@ describe(ExactlyOnceDelivery.name, () => {
       { groupId: 'g', transactionalId: 't', transactionTimeoutMs: 60_000, maxRequestBytes: 300 },
     );
     await sut.start();
+    sut.groupJoined({ generationId: 1, memberId: 'm' });
     const big = Array.from({ length: 6 }, (_, i) => ({ key: `r${i}`, value: 'x'.repeat(100) }));
     await sut.deliver([{ topic: 'out', messages: big }], { topic: 'in', partition: 0, offset: '6' });
     const sends = producer.calls.filter((c) => c.startsWith('send'));

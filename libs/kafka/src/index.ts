@@ -12,3 +12,4 @@ export * from './kafka-batch.server';
 export * from './kafka-event.context';
 export * from './concurrency';
 export * from './topics.admin';
+export * from './exactly-once.delivery';

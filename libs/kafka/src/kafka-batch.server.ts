@@ -123,7 +123,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
-      this.delivery.groupJoined();
+      this.delivery.groupJoined({ generationId: payload.generationId, memberId: payload.memberId });
       this.logger.log({
         msg: 'joined consumer group',
         groupId: payload.groupId,
