@@ -13,6 +13,9 @@ if (target) {
   const round = (bytes) => Math.round((bytes / MiB) * 10) / 10;
   const gcMs = { minor: 0, major: 0, incremental: 0, weakcb: 0 };
   const gcCount = { minor: 0, major: 0, incremental: 0, weakcb: 0 };
+  // heap used just after each full (mark-compact) GC: what was live then, garbage excluded; the highest since the
+  // last sample is reported, so the bench can tell the live peak from the heap V8 let grow
+  let liveAfterMajor = 0;
   const kinds = {
     [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
     [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
@@ -24,6 +27,7 @@ if (target) {
       const kind = kinds[e.detail?.kind] ?? 'minor';
       gcMs[kind] += e.duration;
       gcCount[kind]++;
+      if (kind === 'major') liveAfterMajor = Math.max(liveAfterMajor, v8.getHeapStatistics().used_heap_size);
     }
   }).observe({ entryTypes: ['gc'] });
   const limit = round(v8.getHeapStatistics().heap_size_limit);
@@ -44,10 +48,12 @@ if (target) {
       external: round(m.external),
       arrayBuffers: round(m.arrayBuffers),
       heapLimit: limit,
+      liveAfterMajorGc: round(liveAfterMajor),
       spaces,
       gcMs: Object.fromEntries(Object.entries(gcMs).map(([k, v]) => [k, Math.round(v)])),
       gcCount: { ...gcCount },
     };
+    liveAfterMajor = 0;
     try {
       appendFileSync(target, `${JSON.stringify(line)}\n`);
     } catch {

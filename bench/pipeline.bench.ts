@@ -14,8 +14,11 @@
  *   --raw-messages=20000      backlog of the raw kafkajs hop measured after the services stopped
  *   --registered=100000       users and as many organisations in the verification registry before the start
  *   --registry-cache=off      verification reads the registry per request (REGISTRY_CACHE_REFRESH_MS=0)
+ *   --node-options=none       the services' node options: `production` (default: NODE_OPTIONS of each service's
+ *                             workload in deploy/k8s, e.g. its heap cap) or `none` (V8's defaults)
  *   --max-old-space=ingest:160,audit:160
- *                             V8's old-generation limit (MiB, `--max-old-space-size`) per service; none by default
+ *                             V8's old-generation limit (MiB, `--max-old-space-size`) per service, instead of the
+ *                             one --node-options gives
  *   --max-semi-space=ingest:4  V8's young-generation semi-space (MiB, `--max-semi-space-size`) per service
  *   --service-env=audit:KAFKA_PARTITIONS_CONCURRENTLY=6,ingest:INGEST_UNDECODED_DECISIONS_MIB=16
  *                             extra environment per service (e.g. a bound on the work it holds in flight)
@@ -24,6 +27,7 @@
  *                             compiled JavaScript the production image runs (default `compiled`: npm run build)
  */
 import { createHash } from 'node:crypto';
+import { parseAllDocuments } from 'yaml';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +96,35 @@ const perService = (option: string) =>
   );
 const MAX_OLD_SPACE = perService('max-old-space');
 const MAX_SEMI_SPACE = perService('max-semi-space');
+const NODE_OPTIONS = arg('node-options', 'production');
+if (NODE_OPTIONS !== 'production' && NODE_OPTIONS !== 'none')
+  throw new Error(`--node-options=${NODE_OPTIONS}: production or none`);
+
+/** NODE_OPTIONS of the service's container in deploy/k8s/<service>.yaml, as node arguments (none if unset). */
+function productionNodeOptions(service: StageName): string[] {
+  for (const doc of parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'k8s', `${service}.yaml`), 'utf8'))) {
+    const workload = doc.toJS() as {
+      spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+    } | null;
+    for (const c of workload?.spec?.template?.spec?.containers ?? []) {
+      const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+      if (env.get('SERVICE') === service) return (env.get('NODE_OPTIONS') ?? '').split(/\s+/).filter(Boolean);
+    }
+  }
+  throw new Error(`deploy/k8s/${service}.yaml: no container with SERVICE=${service}`);
+}
+
+/** The node options a service runs with in this run: --node-options, then --max-old-space / --max-semi-space. */
+function nodeOptionsOf(service: StageName): string[] {
+  const base = NODE_OPTIONS === 'production' ? productionNodeOptions(service) : [];
+  const set = (flags: string[], name: string, mib: number | undefined) =>
+    mib === undefined ? flags : [...flags.filter((f) => !f.startsWith(`--${name}=`)), `--${name}=${mib}`];
+  return set(
+    set(base, 'max-old-space-size', MAX_OLD_SPACE.get(service)),
+    'max-semi-space-size',
+    MAX_SEMI_SPACE.get(service),
+  );
+}
 const SERVICE_ENV = new Map<string, Record<string, string>>();
 for (const item of arg('service-env', '').split(',').filter(Boolean)) {
   const m = /^([a-z]+):([A-Z0-9_]+)=(.*)$/.exec(item);
@@ -293,8 +326,7 @@ async function main(): Promise<void> {
           ...(PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : []),
           '-r',
           join(ROOT, 'bench', 'memory-sampler.preload.cjs'),
-          ...(MAX_OLD_SPACE.has(name) ? [`--max-old-space-size=${MAX_OLD_SPACE.get(name)}`] : []),
-          ...(MAX_SEMI_SPACE.has(name) ? [`--max-semi-space-size=${MAX_SEMI_SPACE.get(name)}`] : []),
+          ...nodeOptionsOf(name),
         ],
         compiledRoot,
       }),
@@ -424,8 +456,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       saturationSeconds: SATURATION_SECONDS,
       auditSamples: AUDIT_SAMPLES,
-      maxOldSpaceMiB: Object.fromEntries(MAX_OLD_SPACE),
-      maxSemiSpaceMiB: Object.fromEntries(MAX_SEMI_SPACE),
+      nodeOptions: Object.fromEntries([...services.keys()].map((n) => [n, nodeOptionsOf(n)])),
       serviceEnv: Object.fromEntries(SERVICE_ENV),
     },
     machine: machine(),
@@ -469,6 +500,7 @@ interface MemorySample {
   external: number;
   arrayBuffers: number;
   heapLimit: number;
+  liveAfterMajorGc?: number;
   spaces: Record<string, { size: number; used: number }>;
   gcMs: Record<'minor' | 'major' | 'incremental' | 'weakcb', number>;
   gcCount: Record<'minor' | 'major' | 'incremental' | 'weakcb', number>;
@@ -506,6 +538,8 @@ function memoryUnderLoad(file: string, from: number, to: number) {
     atMaxRss: atMaxRss ?? null,
     heapUsedMax: Math.max(0, ...during.map((s) => s.heapUsed)),
     heapTotalMax: Math.max(0, ...during.map((s) => s.heapTotal)),
+    /** The highest heap used just after a full GC: the live peak (0: no full GC ran during the load). */
+    liveAfterMajorGcMax: Math.max(0, ...during.map((s) => s.liveAfterMajorGc ?? 0)),
     externalMax: Math.max(0, ...during.map((s) => s.external)),
     gcMsUnderLoad: delta('gcMs'),
     gcCountUnderLoad: delta('gcCount'),
