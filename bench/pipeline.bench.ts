@@ -307,6 +307,8 @@ async function main(): Promise<void> {
   };
   if (REGISTERED > 0) await seedRegistry(mongoUri.replace(/\/[^/]*$/, `/${db}_verification`), REGISTERED);
   const services = new Map<StageName, ServiceProcess>();
+  // as the services were started: the manifests may change while the run goes on
+  const nodeOptions = new Map<StageName, string[]>();
   const stages: StageName[] = ['decision', 'verification', 'geolocation', 'ingest'];
   for (const name of WITH_AUDIT ? (['audit', ...stages] as StageName[]) : stages) {
     // a database per service, as in production: each owns its collections
@@ -326,7 +328,7 @@ async function main(): Promise<void> {
           ...(PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : []),
           '-r',
           join(ROOT, 'bench', 'memory-sampler.preload.cjs'),
-          ...nodeOptionsOf(name),
+          ...nodeOptions.set(name, nodeOptionsOf(name)).get(name)!,
         ],
         compiledRoot,
       }),
@@ -456,7 +458,7 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       saturationSeconds: SATURATION_SECONDS,
       auditSamples: AUDIT_SAMPLES,
-      nodeOptions: Object.fromEntries([...services.keys()].map((n) => [n, nodeOptionsOf(n)])),
+      nodeOptions: Object.fromEntries(nodeOptions),
       serviceEnv: Object.fromEntries(SERVICE_ENV),
     },
     machine: machine(),
