@@ -14,14 +14,22 @@
  *   --raw-messages=20000      backlog of the raw kafkajs hop measured after the services stopped
  *   --registered=100000       users and as many organisations in the verification registry before the start
  *   --registry-cache=off      verification reads the registry per request (REGISTRY_CACHE_REFRESH_MS=0)
+ *   --node-options=none       the services' node options: `production` (default: NODE_OPTIONS of each service's
+ *                             workload in deploy/k8s, e.g. its heap cap) or `none` (V8's defaults)
  *   --max-old-space=ingest:160,audit:160
- *                             V8's old-generation limit (MiB, `--max-old-space-size`) per service; none by default
+ *                             V8's old-generation limit (MiB, `--max-old-space-size`) per service, instead of the
+ *                             one --node-options gives
+ *   --max-semi-space=ingest:4  V8's young-generation semi-space (MiB, `--max-semi-space-size`) per service
+ *   --service-env=audit:KAFKA_PARTITIONS_CONCURRENTLY=6,ingest:INGEST_UNDECODED_DECISIONS_MIB=16
+ *                             extra environment per service (e.g. a bound on the work it holds in flight)
  *   --name=pipeline-x         result file bench/results/<name>.json (default pipeline[-without-audit][-exactly-once])
  *   --runtime=swc             the services' TypeScript through @swc-node/register (development) instead of the
  *                             compiled JavaScript the production image runs (default `compiled`: npm run build)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AccessDecidedV1, StageName } from '@clearance/contracts';
@@ -74,17 +82,55 @@ const PROFILE = process.argv.includes('--profile');
 const REGISTERED = Number(arg('registered', '100000'));
 const REGISTRY_CACHE = arg('registry-cache', 'on') !== 'off';
 const RUNTIME = arg('runtime', 'compiled');
-const MAX_OLD_SPACE = new Map(
-  arg('max-old-space', '')
-    .split(',')
-    .filter(Boolean)
-    .map((pair) => {
-      const [service, mib] = pair.split(':');
-      if (!service || !/^\d+$/.test(mib ?? ''))
-        throw new Error(`--max-old-space: ${pair} is not <service>:<MiB>`);
-      return [service, Number(mib)] as const;
-    }),
-);
+const perService = (option: string) =>
+  new Map(
+    arg(option, '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const [service, mib] = pair.split(':');
+        if (!service || !/^\d+$/.test(mib ?? ''))
+          throw new Error(`--${option}: ${pair} is not <service>:<MiB>`);
+        return [service, Number(mib)] as const;
+      }),
+  );
+const MAX_OLD_SPACE = perService('max-old-space');
+const MAX_SEMI_SPACE = perService('max-semi-space');
+const NODE_OPTIONS = arg('node-options', 'production');
+if (NODE_OPTIONS !== 'production' && NODE_OPTIONS !== 'none')
+  throw new Error(`--node-options=${NODE_OPTIONS}: production or none`);
+
+/** NODE_OPTIONS of the service's container in deploy/k8s/<service>.yaml, as node arguments (none if unset). */
+function productionNodeOptions(service: StageName): string[] {
+  for (const doc of parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'k8s', `${service}.yaml`), 'utf8'))) {
+    const workload = doc.toJS() as {
+      spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+    } | null;
+    for (const c of workload?.spec?.template?.spec?.containers ?? []) {
+      const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+      if (env.get('SERVICE') === service) return (env.get('NODE_OPTIONS') ?? '').split(/\s+/).filter(Boolean);
+    }
+  }
+  throw new Error(`deploy/k8s/${service}.yaml: no container with SERVICE=${service}`);
+}
+
+/** The node options a service runs with in this run: --node-options, then --max-old-space / --max-semi-space. */
+function nodeOptionsOf(service: StageName): string[] {
+  const base = NODE_OPTIONS === 'production' ? productionNodeOptions(service) : [];
+  const set = (flags: string[], name: string, mib: number | undefined) =>
+    mib === undefined ? flags : [...flags.filter((f) => !f.startsWith(`--${name}=`)), `--${name}=${mib}`];
+  return set(
+    set(base, 'max-old-space-size', MAX_OLD_SPACE.get(service)),
+    'max-semi-space-size',
+    MAX_SEMI_SPACE.get(service),
+  );
+}
+const SERVICE_ENV = new Map<string, Record<string, string>>();
+for (const item of arg('service-env', '').split(',').filter(Boolean)) {
+  const m = /^([a-z]+):([A-Z0-9_]+)=(.*)$/.exec(item);
+  if (!m) throw new Error(`--service-env: ${item} is not <service>:<NAME>=<value>`);
+  SERVICE_ENV.set(m[1]!, { ...SERVICE_ENV.get(m[1]!), [m[2]!]: m[3]! });
+}
 if (RUNTIME !== 'compiled' && RUNTIME !== 'swc') throw new Error(`--runtime=${RUNTIME}: compiled or swc`);
 
 const API_KEY = 'bench-ingest-key';
@@ -254,6 +300,7 @@ async function main(): Promise<void> {
     new Date().toISOString().replace(/[:.]/g, '-'),
   );
   if (PROFILE) mkdirSync(profileDir, { recursive: true });
+  const memoryDir = mkdtempSync(join(tmpdir(), 'clearance-bench-memory-'));
   const env = {
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_EXACTLY_ONCE: String(EXACTLY_ONCE),
@@ -265,6 +312,8 @@ async function main(): Promise<void> {
   };
   if (REGISTERED > 0) await seedRegistry(mongoUri.replace(/\/[^/]*$/, `/${db}_verification`), REGISTERED);
   const services = new Map<StageName, ServiceProcess>();
+  // as the services were started: the manifests may change while the run goes on
+  const nodeOptions = new Map<StageName, string[]>();
   const stages: StageName[] = ['decision', 'verification', 'geolocation', 'ingest'];
   for (const name of WITH_AUDIT ? (['audit', ...stages] as StageName[]) : stages) {
     // a database per service, as in production: each owns its collections
@@ -277,10 +326,14 @@ async function main(): Promise<void> {
           ...own,
           ...(REGISTRY_CACHE ? {} : { REGISTRY_CACHE_REFRESH_MS: '0' }),
           ...(PROFILE ? { CLEARANCE_CPU_PROFILE: join(profileDir, `${name}.cpuprofile`) } : {}),
+          CLEARANCE_MEMORY_SAMPLES: join(memoryDir, `${name}.ndjson`),
+          ...SERVICE_ENV.get(name),
         },
         nodeArgs: [
           ...(PROFILE ? ['-r', join(ROOT, 'bench', 'cpu-profile.preload.cjs')] : []),
-          ...(MAX_OLD_SPACE.has(name) ? [`--max-old-space-size=${MAX_OLD_SPACE.get(name)}`] : []),
+          '-r',
+          join(ROOT, 'bench', 'memory-sampler.preload.cjs'),
+          ...nodeOptions.set(name, nodeOptionsOf(name)).get(name)!,
         ],
         compiledRoot,
       }),
@@ -296,6 +349,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`services ready (load average ${loadAverage()}); processes ${JSON.stringify(pids)}\n`);
 
+  const loadFrom = Date.now();
   const rssMax: Record<string, number> = {};
   const rssTimer = setInterval(() => {
     for (const [n, s] of services) rssMax[n] = Math.max(rssMax[n] ?? 0, rssMiB(s.child.pid!) || 0);
@@ -379,8 +433,24 @@ async function main(): Promise<void> {
     );
   }
 
+  const loadTo = Date.now();
+  // an out-of-memory exit (or any other) under load fails the run: its figures would be of fewer processes
+  const died = [...services].filter(([, s]) => !s.running);
   await decided.stop();
   await Promise.all([...services.values()].map((s) => s.stop(30_000)));
+  if (died.length > 0)
+    throw new Error(
+      died
+        .map(
+          ([n, s]) =>
+            `${n} exited under load (${s.child.exitCode ?? s.child.signalCode}): ${s.output.slice(-5).join('')}`,
+        )
+        .join('\n'),
+    );
+  const memory = Object.fromEntries(
+    [...services.keys()].map((n) => [n, memoryUnderLoad(join(memoryDir, `${n}.ndjson`), loadFrom, loadTo)]),
+  );
+  rmSync(memoryDir, { recursive: true, force: true });
   const raw = await measure(kafka, uniqueTopicPrefix('bench-rawhop'), RAW_MESSAGES, (p) =>
     rawStage(brokers, p),
   );
@@ -398,12 +468,14 @@ async function main(): Promise<void> {
       seconds: SECONDS,
       saturationSeconds: SATURATION_SECONDS,
       auditSamples: AUDIT_SAMPLES,
-      maxOldSpaceMiB: Object.fromEntries(MAX_OLD_SPACE),
+      nodeOptions: Object.fromEntries(nodeOptions),
+      serviceEnv: Object.fromEntries(SERVICE_ENV),
     },
     machine: machine(),
     phases,
     auditLagMs,
     rssMiBMaxUnderLoad: rssMax,
+    memoryMiBUnderLoad: memory,
     rawKafkajsHop: raw,
     pipelineVsRawHop: saturation ? +(saturation.decidedPerSec / raw.throughputPerSec).toFixed(2) : null,
     ...(PROFILE ? { profiles: profileDir } : {}),
@@ -419,9 +491,71 @@ async function main(): Promise<void> {
         `| ${p.phase} | ${p.loadAverage1m.start}→${p.loadAverage1m.end} | ${p.scheduled ?? '—'} | ${p.offered} | ${p.unanswered} | ${p.accepted} | ${p.decidedPerSec} | ${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} | ${p.httpP99Ms} | ${p.allDecided ? 'yes' : 'NO'} |`,
     ),
   ].join('\n');
+  const memoryTable = [
+    '| service | RSS max (ps) | at max RSS: rss / heap total / heap used / new space / old used / external | heap used max | GC ms (minor, major) under load |',
+    '|---|---|---|---|---|',
+    ...Object.entries(memory).map(([n, m]) => {
+      const a = m.atMaxRss;
+      return `| ${n} | ${rssMax[n]} | ${a ? `${a.rss} / ${a.heapTotal} / ${a.heapUsed} / ${a.spaces.new?.size ?? '?'} / ${a.spaces.old?.used ?? '?'} / ${a.external}` : '-'} | ${m.heapUsedMax} | ${m.gcMsUnderLoad.minor}, ${m.gcMsUnderLoad.major + m.gcMsUnderLoad.incremental} |`;
+    }),
+  ].join('\n');
   process.stdout.write(
-    `\n${table}\n\naudit lag: ${JSON.stringify(auditLagMs)}\nRSS MiB (max under load): ${JSON.stringify(rssMax)}\nraw kafkajs hop: ${JSON.stringify(raw)}\n`,
+    `\n${table}\n\n${memoryTable}\n\naudit lag: ${JSON.stringify(auditLagMs)}\nRSS MiB (max under load): ${JSON.stringify(rssMax)}\nraw kafkajs hop: ${JSON.stringify(raw)}\n`,
   );
+}
+
+interface MemorySample {
+  t: number;
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  heapLimit: number;
+  liveAfterMajorGc?: number;
+  spaces: Record<string, { size: number; used: number }>;
+  gcMs: Record<'minor' | 'major' | 'incremental' | 'weakcb', number>;
+  gcCount: Record<'minor' | 'major' | 'incremental' | 'weakcb', number>;
+}
+
+/**
+ * What bench/memory-sampler.preload.cjs saw inside one service while the load ran: the sample at its highest RSS
+ * (where that RSS is: V8's heap and its spaces, external memory), the highest heap used, and the GC time and counts
+ * spent during the load.
+ */
+function memoryUnderLoad(file: string, from: number, to: number) {
+  const all = existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as MemorySample)
+    : [];
+  const during = all.filter((s) => s.t >= from && s.t <= to);
+  const atMaxRss = during.reduce<MemorySample | undefined>(
+    (a, s) => (!a || s.rss > a.rss ? s : a),
+    undefined,
+  );
+  const first = during[0];
+  const last = during[during.length - 1];
+  const delta = (k: 'gcMs' | 'gcCount') =>
+    Object.fromEntries(
+      (['minor', 'major', 'incremental', 'weakcb'] as const).map((g) => [
+        g,
+        first && last ? last[k][g] - first[k][g] : 0,
+      ]),
+    ) as MemorySample['gcMs'];
+  return {
+    samples: during.length,
+    heapLimitMiB: first?.heapLimit ?? null,
+    atMaxRss: atMaxRss ?? null,
+    heapUsedMax: Math.max(0, ...during.map((s) => s.heapUsed)),
+    heapTotalMax: Math.max(0, ...during.map((s) => s.heapTotal)),
+    /** The highest heap used just after a full GC: the live peak (0: no full GC ran during the load). */
+    liveAfterMajorGcMax: Math.max(0, ...during.map((s) => s.liveAfterMajorGc ?? 0)),
+    externalMax: Math.max(0, ...during.map((s) => s.external)),
+    gcMsUnderLoad: delta('gcMs'),
+    gcCountUnderLoad: delta('gcCount'),
+  };
 }
 
 void main().then(

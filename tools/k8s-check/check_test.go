@@ -142,3 +142,23 @@ func TestIngestRateLimitFromElsewhereIsRefused(t *testing.T) {
 	dir := copyWith(t, "ingest.yaml", "- { name: INGEST_RATE_LIMIT, value: '1000' }", "- { name: INGEST_RATE_LIMITS, value: '1000' }")
 	expectProblem(t, problemsOf(t, dir), "INGEST_RATE_LIMIT must be set here")
 }
+
+func TestAServiceWithoutAHeapCapIsRefused(t *testing.T) {
+	dir := copyWith(t, "decision.yaml", "--max-old-space-size=", "--max-semi-space-size=")
+	expectProblem(t, problemsOf(t, dir), "NODE_OPTIONS must be set here with --max-old-space-size=<MiB>")
+}
+
+func TestAHeapCapThatDoesNotFitTheLimitIsRefused(t *testing.T) {
+	dir := copyWith(t, "audit.yaml", "limits: { memory: ", "limits: { memory: 200Mi, x: ")
+	expectProblem(t, problemsOf(t, dir), "above the memory limit 200Mi")
+}
+
+func TestAHeapCapWithoutItsOffHeapMeasureIsRefused(t *testing.T) {
+	dir := copyWith(t, "ingest.yaml", "clearance.dev/off-heap-memory:", "clearance.dev/other:")
+	expectProblem(t, problemsOf(t, dir), "clearance.dev/off-heap-memory must give")
+}
+
+func TestNodeOptionsWithoutSourceMapsAreRefused(t *testing.T) {
+	dir := copyWith(t, "verification.yaml", "--enable-source-maps ", "")
+	expectProblem(t, problemsOf(t, dir), "keep it")
+}

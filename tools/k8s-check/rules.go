@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -159,6 +161,9 @@ func Check(set *Set) []string {
 			if env["SERVICE"].Value == "ingest" {
 				checkRateDivision(cid, w, env, fail)
 			}
+			if stages[env["SERVICE"].Value] {
+				checkHeapCap(cid, w, c, env, fail)
+			}
 			if exactlyOnce && consumingStages[env["SERVICE"].Value] {
 				pod, ok := env["POD_NAME"]
 				if !ok || pod.ValueFrom == nil || pod.ValueFrom.FieldRef == nil || pod.ValueFrom.FieldRef.FieldPath != "metadata.name" {
@@ -241,6 +246,37 @@ func checkRateDivision(cid string, w workload, env map[string]corev1.EnvVar, fai
 		if want := intended / int(w.replicas); perPod != want {
 			fail(cid, "%s is %d per pod, but %d replicas must share %s=%d: set it to %d", l.env, perPod, w.replicas, l.annotation, intended, want)
 		}
+	}
+}
+
+var stages = map[string]bool{"ingest": true, "geolocation": true, "verification": true, "decision": true, "audit": true}
+
+var oldSpaceFlag = regexp.MustCompile(`(?:^|\s)--max-old-space-size=(\d+)(?:\s|$)`)
+
+// A service's V8 heap is capped below its container's memory limit (docs/operations.md, "Memory: heap caps"): without
+// --max-old-space-size V8 sizes its heap from the node's memory, not the container's, keeps garbage it was never asked
+// to collect, and the kernel kills the pod instead of V8 collecting. The cap plus what the process holds outside the
+// old generation (young generation, code, Buffers: the pod annotation clearance.dev/off-heap-memory, measured) must
+// fit in the limit.
+func checkHeapCap(cid string, w workload, c corev1.Container, env map[string]corev1.EnvVar, fail func(string, string, ...any)) {
+	opts, ok := env["NODE_OPTIONS"]
+	m := oldSpaceFlag.FindStringSubmatch(opts.Value)
+	if !ok || opts.ValueFrom != nil || m == nil {
+		fail(cid, "NODE_OPTIONS must be set here with --max-old-space-size=<MiB>: the heap cap below the memory limit")
+		return
+	}
+	if !strings.Contains(opts.Value, "--enable-source-maps") {
+		fail(cid, "NODE_OPTIONS replaces the image's --enable-source-maps: keep it")
+	}
+	offHeap, err := resource.ParseQuantity(w.pod.Annotations["clearance.dev/off-heap-memory"])
+	if err != nil || offHeap.IsZero() {
+		fail(cid, "pod annotation clearance.dev/off-heap-memory must give the memory the service holds outside its old generation (e.g. 96Mi)")
+		return
+	}
+	capMiB, _ := strconv.ParseInt(m[1], 10, 64)
+	lim := c.Resources.Limits.Memory()
+	if need := capMiB*1024*1024 + offHeap.Value(); !lim.IsZero() && need > lim.Value() {
+		fail(cid, "--max-old-space-size=%d plus clearance.dev/off-heap-memory %s is %dMi, above the memory limit %s", capMiB, offHeap.String(), need/(1024*1024), lim)
 	}
 }
 
