@@ -321,6 +321,69 @@ describe(ChunkRunner.name, () => {
     expect(started).toBe(1);
   });
 
+  it('asks kafkajs for a heartbeat four times per heartbeat interval while a chunk runs', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'performance'] });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const { sut } = setup(handlerOf(() => held));
+      const { payload } = aBatch([aMessage(1)]);
+      const running = sut.runBatch(payload);
+      // kafkajs sends one only once its interval (1000 ms here) has passed: asked only once per interval, it sent
+      // one every second time
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(payload.heartbeat).toHaveBeenCalledTimes(4);
+      release();
+      await running;
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  describe('on a busy event loop', () => {
+    // a clock that moves 10 ms at every look: the handlers seem slow, deterministically
+    let clock = 0;
+    beforeEach(() => jest.spyOn(performance, 'now').mockImplementation(() => (clock += 10)));
+    afterEach(() => jest.restoreAllMocks());
+
+    it('lets timers run while synchronous handlers work through a long chunk', async () => {
+      let handled = 0;
+      let handledWhenTimerRan: number | undefined;
+      const { sut, delivery } = setup(
+        handlerOf((event) => {
+          handled++;
+          return outbound(Topics.AccessGeolocated, event as never);
+        }),
+      );
+      setTimeout(() => (handledWhenTimerRan = handled), 0);
+      await sut.runBatch(aBatch(Array.from({ length: 60 }, (_, i) => aMessage(i))).payload);
+      expect(keysOf(delivery.delivered[0]!.output, OUT)).toHaveLength(60);
+      expect(handledWhenTimerRan).toBeLessThan(60);
+    });
+
+    it("lets timers run while a batch handler's chunk is validated", async () => {
+      let timerRan = false;
+      let timerRanBeforeHandler: boolean | undefined;
+      const { sut } = setup(
+        handlerOf(
+          () => {
+            timerRanBeforeHandler = timerRan;
+            return undefined;
+          },
+          { batch: true },
+        ),
+      );
+      setTimeout(() => (timerRan = true), 0);
+      await sut.runBatch(aBatch(Array.from({ length: 60 }, (_, i) => aMessage(i))).payload);
+      expect(timerRanBeforeHandler).toBe(true);
+    });
+  });
+
+  it('prepares (compiles the validators of) every topic it is given without a message', () => {
+    const { sut } = setup(forward());
+    expect(() => sut.prepare([Topics.AccessRequested, Topics.AccessGeolocated])).not.toThrow();
+  });
+
   it('a drain gives up on a chunk that does not finish in time (its offsets stay uncommitted)', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -43,8 +43,11 @@ export class ServiceProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Waits until GET /health/ready answers 200. */
-  async waitReady(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Waits until GET /health/ready answers 200. Generous: at load 20–30 a service took 60–85 s just to load its
+   * modules (through @swc-node/register) and answer HTTP at all.
+   */
+  async waitReady(timeoutMs = 150_000): Promise<void> {
     let last = '';
     await pollUntil(
       async () => {
