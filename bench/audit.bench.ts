@@ -2,7 +2,7 @@
  * Audit store benchmark, against the test-profile database (FerretDB locally; set MONGODB_URI for MongoDB):
  *   node -r @swc-node/register bench/audit.bench.ts [--requests 1000] [--batch 500] [--records 200000] [--queries 12]
  *     [--db-pid <pid of the database server, to sample its RSS during the export too>] [--export 0] [--name audit] [--others 1]
- *     [--lag-rounds 20] [--lag-batch 100] [--partitions 1] [--joint 0]
+ *     [--lag-rounds 20] [--lag-batch 100] [--partitions 1] [--joint 0] [--page-db <name>] [--insert-probe 0]
  * 1. Stored events/s through the store path (AuditStore.storeBatch: hash chain, event insert, request record
  *    insert for decided events, chain head) next to raw driver insertMany of the same documents (the events and
  *    the request records) into collections of the same database with the same indexes, same run. With
@@ -12,11 +12,17 @@
  * 1b. With --joint R: FerretDB's CPU for the writes of 15 partition batches of 3 events, R rounds, as separate
  *    commands against joint ones (what the store's WriteCoalescer sends): 15 head compare-and-sets as 15 `update`
  *    commands or one of 15 statements, 45 events as 15 inserts of 3 or one of 45.
- * 2. Latency of a filtered page (51 records, newest first) over --records stored request records.
+ * 2. Latency of a filtered page (51 records, newest first) over --records stored request records, with the database
+ *    server's CPU per page. With --page-db NAME the records live in the database NAME, which is kept after the run
+ *    and reused by the next run that asks for the same --records (filling 1,000,000 takes 10–30 min here); without
+ *    it they are filled into the run's own database and dropped. With --insert-probe N, before the pages, N more
+ *    records are inserted into the filled collection in batches of --batch (the database server's CPU and the wall
+ *    time per record: the cost of an insert next to the stored records), then deleted again.
  * 3. Export of all --records records through the export writer into a sink, with the process RSS sampled.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,9 +32,12 @@ import type { ConsumedMessage } from '@clearance/kafka';
 import { exportChunks } from '../services/audit/src/api/export.writer';
 import { buildRequestFilter } from '../services/audit/src/api/request-filter.builder';
 import {
+  AUDIT_EVENTS_COLLECTION,
   AuditEventSchema,
   type AuditEventRecord,
 } from '../services/audit/src/store/events/audit-event.schema';
+import { AUDIT_CHAIN_HEADS_COLLECTION } from '../services/audit/src/store/chain/chain-head.schema';
+import { AUDIT_QUARANTINE_COLLECTION } from '../services/audit/src/store/events/quarantine.schema';
 import { planChainBatch } from '../services/audit/src/store/chain/chain-batch.planner';
 import { GENESIS_HASH, HashChain, chainId } from '../services/audit/src/store/chain/hash-chain';
 import { prepare, toRecord } from '../services/audit/src/store/audit.store';
@@ -220,10 +229,17 @@ async function main(): Promise<void> {
   const partitions = arg('partitions', 1);
   const nameAt = process.argv.indexOf('--name');
   const name = nameAt > 0 ? process.argv[nameAt + 1]! : 'audit';
+  const pageDbAt = process.argv.indexOf('--page-db');
+  const pageDb = pageDbAt > 0 ? process.argv[pageDbAt + 1]! : undefined;
+  const insertProbe = arg('insert-probe', 0);
   const h = await openStoreHarness('audit_bench');
+  // the filled records' database: kept between runs when named, else the run's own
+  const ph = pageDb ? await openStoreHarness(pageDb, { keep: true }) : h;
   const load = (): number[] => loadavg().map((l) => Number(l.toFixed(2)));
   const result: Record<string, unknown> = {
     database: process.env['MONGODB_URI'],
+    databaseServer: databaseServer(),
+    pageDatabase: pageDb ?? "(the run's own)",
     requests,
     batch,
     partitions,
@@ -330,26 +346,78 @@ async function main(): Promise<void> {
     }
 
     // 2. filtered page latency over many request records
-    const coll = h.connection.collection<RequestRecord>('audit_requests');
-    await coll.deleteMany({});
-    console.error(new Date().toISOString(), `filling ${records} request records`);
+    const coll = ph.connection.collection<RequestRecord>('audit_requests');
     const base = Date.UTC(2026, 10, 27);
-    t = process.hrtime.bigint();
-    for (let i = 0; i < records; i += 10_000) {
-      await coll.insertMany(
-        Array.from({ length: Math.min(10_000, records - i) }, (_, k) => aRecord(i + k, base)),
-        { ordered: false },
-      );
-      if ((i / 10_000) % 20 === 19) console.error(new Date().toISOString(), `${i + 10_000} filled`);
+    // what a kept database was filled with; a run asking for the same is served from it without refilling
+    const marker = ph.connection.collection<{ _id: string; records: number; base: number }>('bench_fill');
+    const filled = await marker.findOne({ _id: 'records' });
+    // (the marker is written after a fill whose count was checked; a count is a read of every record on FerretDB,
+    // minutes at 1,000,000, so a reuse checks the oldest record through the time index instead)
+    const oldest = async () =>
+      (
+        await coll
+          .find({ time: { $lte: new Date(base) } })
+          .sort({ time: 1, _id: 1 })
+          .limit(1)
+          .next()
+      )?._id;
+    if (
+      pageDb &&
+      filled?.records === records &&
+      filled.base === base &&
+      (await oldest())?.startsWith(`req-${(records - 1).toString(36)}-`)
+    ) {
+      console.error(new Date().toISOString(), `reusing ${records} request records in ${pageDb}`);
+      result['fill'] = { reused: true, stored: records };
+    } else {
+      await marker.deleteMany({});
+      await coll.deleteMany({});
+      console.error(new Date().toISOString(), `filling ${records} request records`);
+      t = process.hrtime.bigint();
+      for (let i = 0; i < records; i += 10_000) {
+        await coll.insertMany(
+          Array.from({ length: Math.min(10_000, records - i) }, (_, k) => aRecord(i + k, base)),
+          { ordered: false },
+        );
+        if ((i / 10_000) % 20 === 19) console.error(new Date().toISOString(), `${i + 10_000} filled`);
+      }
+      const fillSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+      const stored = await coll.estimatedDocumentCount();
+      if (stored !== records) throw new Error(`fill stored ${stored} of ${records} records`);
+      await marker.insertOne({ _id: 'records', records, base });
+      result['fill'] = {
+        seconds: Number(fillSeconds.toFixed(1)),
+        rawInsertManyPerSecond: Math.round(records / fillSeconds),
+        stored,
+      };
     }
-    const fillSeconds = Number(process.hrtime.bigint() - t) / 1e9;
-    result['fill'] = {
-      seconds: Number(fillSeconds.toFixed(1)),
-      rawInsertManyPerSecond: Math.round(records / fillSeconds),
-      stored: await coll.estimatedDocumentCount(),
-    };
     loads['afterFill'] = load();
     console.log('fill', result['fill'], loads['afterFill']);
+    // what a run that died before its clean-up left (the probe's and the lag's records are newer than the filled)
+    if (ph !== h) await cleanKeptDatabase(ph, base);
+
+    if (insertProbe > 0) {
+      // the cost of an insert into the filled collection (its 10 indexes holding --records entries), then undone
+      const at = base + 30 * 86_400_000;
+      const probe = Array.from({ length: insertProbe }, (_, k) => aRecord(-1 - k, at));
+      const before = cpuNow();
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < probe.length; i += batch)
+        await coll.insertMany(probe.slice(i, i + batch), { ordered: false });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const after = cpuNow();
+      await coll.deleteMany({ time: { $gt: new Date(base) } });
+      result['insertProbe'] = {
+        records: insertProbe,
+        batch,
+        into: records,
+        perSecond: Math.round(insertProbe / seconds),
+        databaseCpuUsPerRecord: Math.round(((after.db - before.db) * 1000) / insertProbe),
+        benchProcessCpuUsPerRecord: Math.round(((after.self - before.self) * 1000) / insertProbe),
+      };
+      loads['afterInsertProbe'] = load();
+      console.log('insertProbe', result['insertProbe'], loads['afterInsertProbe']);
+    }
     // the goal's query first: an auditor's page of one outcome over a day (about a tenth of the records at 1M)
     const filters = [
       (i: number) => ({
@@ -376,13 +444,22 @@ async function main(): Promise<void> {
         filters[1 + (i % (filters.length - 1))]!(i),
       ),
     ];
+    // the database server's CPU per page (clock ticks of 10 ms, so summed per filter, not per page)
+    const pageCpu: Record<string, { pages: number; databaseMs: number; rows: number }> = {};
     for (const f of plan) {
+      const key = Object.keys(f).join('+') || 'none';
+      const before = cpuNow();
       const started = process.hrtime.bigint();
-      await h.requests.page(buildRequestFilter(f), 51);
+      const rows = await ph.requests.page(buildRequestFilter(f), 51);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const after = cpuNow();
       console.error(new Date().toISOString(), 'page', JSON.stringify(f), Math.round(ms), 'ms');
       latencies.push(ms);
-      (perFilter[Object.keys(f).join('+') || 'none'] ??= []).push(ms);
+      (perFilter[key] ??= []).push(ms);
+      const c = (pageCpu[key] ??= { pages: 0, databaseMs: 0, rows: 0 });
+      c.pages++;
+      c.databaseMs += after.db - before.db;
+      c.rows += rows.length;
     }
     const round = (o: Record<string, number>) =>
       Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(1))]));
@@ -390,8 +467,20 @@ async function main(): Promise<void> {
     result['pageLatencyMsByFilter'] = Object.fromEntries(
       Object.entries(perFilter).map(([k, v]) => [k, round(summarize(v))]),
     );
+    result['pageDatabaseCpuMsPerPageByFilter'] = Object.fromEntries(
+      Object.entries(pageCpu).map(([k, c]) => [
+        k,
+        { pages: c.pages, rowsPerPage: c.rows / c.pages, cpuMs: Number((c.databaseMs / c.pages).toFixed(1)) },
+      ]),
+    );
     loads['afterPages'] = load();
-    console.log('page', result['pageLatencyMs'], result['pageLatencyMsByFilter'], loads['afterPages']);
+    console.log(
+      'page',
+      result['pageLatencyMs'],
+      result['pageLatencyMsByFilter'],
+      result['pageDatabaseCpuMsPerPageByFilter'],
+      loads['afterPages'],
+    );
 
     // 2b. the store alone, at this size: how long after a decided batch reaches the store its records are served.
     // --lag-rounds rounds of --lag-batch requests (100 ≈ a tenth of a second at 1,000 requests/s), each stage's batch
@@ -408,19 +497,19 @@ async function main(): Promise<void> {
       const offset = 1_000_000 + r * lagBatch;
       const batchOf = (k: 'requested' | 'geolocated' | 'verified' | 'decided') =>
         chains.map((c, i) => ({ raw: JSON.stringify(c[k]), offset: String(offset + i), headers: {} }));
-      await h.store.storeBatch(Topics.AccessRequested, 9, batchOf('requested'));
-      await h.store.storeBatch(Topics.AccessGeolocated, 9, batchOf('geolocated'));
-      await h.store.storeBatch(Topics.AccessVerified, 9, batchOf('verified'));
+      await ph.store.storeBatch(Topics.AccessRequested, 9, batchOf('requested'));
+      await ph.store.storeBatch(Topics.AccessGeolocated, 9, batchOf('geolocated'));
+      await ph.store.storeBatch(Topics.AccessVerified, 9, batchOf('verified'));
       const decided = batchOf('decided');
       const started = process.hrtime.bigint();
-      await h.store.storeBatch(Topics.AccessDecided, 9, decided);
+      await ph.store.storeBatch(Topics.AccessDecided, 9, decided);
       decidedStoreMs.push(Number(process.hrtime.bigint() - started) / 1e6);
       const window = {
         outcome: 'allow' as const,
         from: at.toISOString(),
         to: new Date(at.getTime() + 60_000).toISOString(),
       };
-      const served = await h.requests.page(buildRequestFilter(window), lagBatch + 1);
+      const served = await ph.requests.page(buildRequestFilter(window), lagBatch + 1);
       lagMs.push(Number(process.hrtime.bigint() - started) / 1e6);
       if (served.length !== lagBatch)
         throw new Error(`round ${r}: ${served.length} of ${lagBatch} records served`);
@@ -433,6 +522,7 @@ async function main(): Promise<void> {
     };
     loads['afterLag'] = load();
     console.log('storeLag', result['storeLag'], loads['afterLag']);
+    if (ph !== h) await cleanKeptDatabase(ph, base);
 
     if (!withExport) {
       writeResult(name, result);
@@ -451,7 +541,7 @@ async function main(): Promise<void> {
     }, 250);
     t = process.hrtime.bigint();
     await pipeline(
-      Readable.from(exportChunks(h.requests.stream(buildRequestFilter({})), 'csv'), { objectMode: false }),
+      Readable.from(exportChunks(ph.requests.stream(buildRequestFilter({})), 'csv'), { objectMode: false }),
       new Writable({
         write: (chunk: Buffer, _enc, done) => {
           bytes += chunk.length;
@@ -476,6 +566,25 @@ async function main(): Promise<void> {
     writeResult(name, result);
   } finally {
     await h.close();
+    if (ph !== h) await ph.close();
+  }
+}
+
+/** Leaves a kept database with its filled records only: the lag rounds' records (newer), events and heads go. */
+async function cleanKeptDatabase(ph: StoreHarness, base: number): Promise<void> {
+  await ph.connection.collection('audit_requests').deleteMany({ time: { $gt: new Date(base) } });
+  for (const c of [AUDIT_EVENTS_COLLECTION, AUDIT_CHAIN_HEADS_COLLECTION, AUDIT_QUARANTINE_COLLECTION])
+    await ph.connection.collection(c).deleteMany({});
+}
+
+/** The database server's binary (FerretDB's name carries our patches' hash), when the test profile started it. */
+function databaseServer(): string | undefined {
+  const pid = infraPids()['ferretdb'];
+  if (!pid) return undefined;
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
   }
 }
 

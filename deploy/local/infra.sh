@@ -19,9 +19,9 @@ CACHE_DIR="${CLEARANCE_CACHE_DIR:-$HOME/.cache/clearance}"
 STATE_ROOT="${CLEARANCE_STATE_DIR:-$HOME/.cache/clearance/run}"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
-# patches carried in the FerretDB build (docs/operations.md, "FerretDB: the patch we carry"); the build is cached
+# patches carried in the FerretDB build (docs/operations.md, "FerretDB: the patches we carry"); the build is cached
 # under a name that includes their hash, so changing a patch rebuilds and never reuses a binary built without it
-FERRETDB_PATCHES=("$SCRIPT_DIR/ferretdb/sqlite-index-pushdown.patch" "$SCRIPT_DIR/ferretdb/sqlite-filter-pushdown.patch" "$SCRIPT_DIR/ferretdb/sqlite-synchronous-normal.patch")
+FERRETDB_PATCHES=("$SCRIPT_DIR/ferretdb/sqlite-index-pushdown.patch" "$SCRIPT_DIR/ferretdb/sqlite-filter-pushdown.patch" "$SCRIPT_DIR/ferretdb/sqlite-synchronous-normal.patch" "$SCRIPT_DIR/ferretdb/sqlite-equality-pushdown.patch")
 FERRETDB_BUILD="$FERRETDB_VERSION-clearance-$(cat "${FERRETDB_PATCHES[@]}" | sha256sum | cut -c1-12)"
 FERRETDB_HOME="$CACHE_DIR/ferretdb-$FERRETDB_BUILD"
 FERRETDB_BIN="$FERRETDB_HOME/ferretdb"

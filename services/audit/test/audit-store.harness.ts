@@ -18,7 +18,11 @@ import {
 } from '../src/store/projection/request-record.repository';
 import { RequestRecordSchema } from '../src/store/projection/request-record.schema';
 
-/** The store's repositories over a fresh database of the real server (FerretDB locally, MongoDB in production). */
+/**
+ * The store's repositories over a fresh database of the real server (FerretDB locally, MongoDB in production).
+ * With `keep`, the database is the one named `dbPrefix` itself and close() leaves it in place (a benchmark's filled
+ * collection, reused between runs).
+ */
 export interface StoreHarness {
   connection: Connection;
   events: AuditEventRepository;
@@ -36,9 +40,13 @@ export function mongoUriFor(dbName: string): string {
   return url.toString();
 }
 
-export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHarness> {
+export async function openStoreHarness(
+  dbPrefix = 'audit_test',
+  { keep = false }: { keep?: boolean } = {},
+): Promise<StoreHarness> {
+  const dbName = keep ? dbPrefix : `${dbPrefix}_${randomUUID().slice(0, 8)}`;
   const connection = await mongoose
-    .createConnection(mongoUriFor(`${dbPrefix}_${randomUUID().slice(0, 8)}`), {
+    .createConnection(mongoUriFor(dbName), {
       bufferCommands: false,
       autoIndex: false,
       serverSelectionTimeoutMS: 5000,
@@ -68,7 +76,7 @@ export async function openStoreHarness(dbPrefix = 'audit_test'): Promise<StoreHa
     auditorCallLog,
     store,
     close: async () => {
-      await connection.dropDatabase();
+      if (!keep) await connection.dropDatabase();
       await connection.close();
     },
   };
