@@ -148,6 +148,36 @@ describe(IdempotencyStore.name, () => {
   });
 });
 
+describe(`${IdempotencyStore.name} shutdown`, () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('stops waiting for acknowledgements the database does not take, and says how many were not recorded', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const repository = new InMemoryClaimRepository();
+    // the database is away: a write neither succeeds nor fails
+    jest.spyOn(repository, 'insertOutcomes').mockImplementation(() => new Promise<void>(() => undefined));
+    const sut = new IdempotencyStore(repository, {
+      ttlMs: 60_000,
+      pendingWindowMs: WINDOW,
+      purgeIntervalMs: 0,
+      shutdownFlushMs: 50,
+    });
+    const claim = sut.draft('k1', 'f1', ids, new Date());
+    sut.accepted([claim]);
+    sut.accepted([sut.draft('k2', 'f2', { requestId: 'r2', eventId: 'e2' }, new Date())]);
+
+    await sut.onApplicationShutdown();
+
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({
+        msg: 'acknowledgements not recorded: shutdown did not wait for them',
+        count: 2,
+      }),
+    );
+    expect(repository.outcomes.size).toBe(0);
+  });
+});
+
 describe(claimId.name, () => {
   it('keeps header keys and request ids of a client apart, and clients apart', () => {
     expect(claimId('gw', 'key', 'x')).not.toBe(claimId('gw', 'request', 'x'));

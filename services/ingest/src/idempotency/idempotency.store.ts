@@ -14,6 +14,8 @@ export interface IdempotencyStoreOptions {
   purgeIntervalMs: number;
   /** Until the collections and indexes exist, retry their creation this often. */
   indexRetryMs?: number;
+  /** How long a shutdown waits for the queued acknowledgements to be written (default 3 s). */
+  shutdownFlushMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -42,6 +44,8 @@ const MAX_CLAIM_BATCH = 500;
 const MAX_OUTCOME_QUEUE = 50_000;
 const OUTCOME_BATCH = 500;
 const OUTCOME_ATTEMPTS = 3;
+/** Part of the 10 s a drained service has to exit in (Kubernetes' grace period, the fault tests). */
+const SHUTDOWN_FLUSH_MS = 3_000;
 
 /**
  * Idempotency keys shared by every ingest replica, in MongoDB (claims.state.ts tells what a stored claim means).
@@ -58,6 +62,8 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
   private purgeTimer?: NodeJS.Timeout;
   private outcomes: OutcomeDoc[] = [];
   private writing?: Promise<void>;
+  /** The acknowledgements of the write in flight. */
+  private inWrite = 0;
   private claimQueue: {
     docs: readonly ClaimDoc[];
     resolve: (held: boolean[]) => void;
@@ -85,12 +91,26 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
   async onApplicationShutdown(): Promise<void> {
     clearTimeout(this.indexTimer);
     clearInterval(this.purgeTimer);
-    // the acknowledgements still queued are written before the connection closes
-    while (this.writing || this.outcomes.length > 0) {
+    // the acknowledgements still queued are written before the connection closes, for as long as a drain may take:
+    // with the database away each batch would wait out its attempts, and the process would outlive its grace period
+    const deadline = this.now() + (this.options.shutdownFlushMs ?? SHUTDOWN_FLUSH_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - this.now()))),
+    );
+    while ((this.writing || this.outcomes.length > 0) && this.now() < deadline) {
       this.kickOutcomes();
-      await this.writing;
+      if ((await Promise.race([this.writing?.then(() => false), late.then(() => true)])) === true) break;
     }
+    clearTimeout(timer);
     this.stopped = true;
+    const unwritten = this.inWrite + this.outcomes.length;
+    if (unwritten > 0)
+      // those claims read as unknown: a retry with the key sends the same event again (claim.state.ts)
+      this.logger.warn({
+        msg: 'acknowledgements not recorded: shutdown did not wait for them',
+        count: unwritten,
+      });
   }
 
   async check(): Promise<void> {
@@ -254,6 +274,7 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
     await new Promise((r) => setImmediate(r));
     while (this.outcomes.length > 0) {
       const batch = this.outcomes.splice(0, OUTCOME_BATCH);
+      this.inWrite = batch.length;
       for (let attempt = 1; ; attempt++) {
         try {
           await this.repository.insertOutcomes(batch);
@@ -270,6 +291,7 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
           await this.sleep(200 * attempt);
         }
       }
+      this.inWrite = 0;
     }
   }
 
