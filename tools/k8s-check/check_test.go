@@ -10,6 +10,23 @@ import (
 const manifests = "../../deploy/k8s"
 
 // copyWith copies the project's manifests into a temporary directory, replacing old with new in one file.
+// copyWithin replaces old by new in file of an already copied directory.
+func copyWithin(t *testing.T, dir, file, old, new string) string {
+	t.Helper()
+	path := filepath.Join(dir, file)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), old) {
+		t.Fatalf("%s does not contain %q", file, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(raw), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func copyWith(t *testing.T, file, old, new string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -143,22 +160,23 @@ func TestIngestRateLimitFromElsewhereIsRefused(t *testing.T) {
 	expectProblem(t, problemsOf(t, dir), "INGEST_RATE_LIMIT must be set here")
 }
 
-func TestAServiceWithoutAHeapCapIsRefused(t *testing.T) {
-	dir := copyWith(t, "decision.yaml", "--max-old-space-size=", "--max-semi-space-size=")
-	expectProblem(t, problemsOf(t, dir), "NODE_OPTIONS must be set here with --max-old-space-size=<MiB>")
+func TestAServiceWithoutNodeOptionsIsRefused(t *testing.T) {
+	dir := copyWith(t, "decision.yaml", "- name: NODE_OPTIONS", "- name: NODE_OPTIONZ")
+	expectProblem(t, problemsOf(t, dir), "NODE_OPTIONS must be set here")
 }
 
 func TestAHeapCapThatDoesNotFitTheLimitIsRefused(t *testing.T) {
-	dir := copyWith(t, "audit.yaml", "limits: { memory: ", "limits: { memory: 200Mi, x: ")
-	expectProblem(t, problemsOf(t, dir), "above the memory limit 200Mi")
+	dir := copyWith(t, "audit.yaml", "'--enable-source-maps'", "'--enable-source-maps --max-old-space-size=400'")
+	expectProblem(t, problemsOf(t, dir), "above the memory limit 512Mi")
 }
 
 func TestAHeapCapWithoutItsOffHeapMeasureIsRefused(t *testing.T) {
-	dir := copyWith(t, "ingest.yaml", "clearance.dev/off-heap-memory:", "clearance.dev/other:")
+	dir := copyWith(t, "ingest.yaml", "'--enable-source-maps'", "'--enable-source-maps --max-old-space-size=128'")
+	dir = copyWithin(t, dir, "ingest.yaml", "clearance.dev/off-heap-memory:", "clearance.dev/other:")
 	expectProblem(t, problemsOf(t, dir), "clearance.dev/off-heap-memory must give")
 }
 
 func TestNodeOptionsWithoutSourceMapsAreRefused(t *testing.T) {
-	dir := copyWith(t, "verification.yaml", "--enable-source-maps ", "")
+	dir := copyWith(t, "verification.yaml", "'--enable-source-maps'", "'--max-semi-space-size=16'")
 	expectProblem(t, problemsOf(t, dir), "keep it")
 }
