@@ -13,3 +13,4 @@ export * from './kafka-event.context';
 export * from './concurrency';
 export * from './topics.admin';
 export * from './exactly-once.delivery';
+export * from './metric.registry';

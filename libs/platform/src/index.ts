@@ -9,7 +9,7 @@ export * from './metrics.controller';
 export * from './bootstrap';
 export * from './model.indexes';
 export * from './openapi.schemas';
-export * from './metric.registry';
+export { registeredMetric, type MetricRegistration } from '@clearance/kafka';
 export * from './bearer-token.registry';
 export * from './bearer-token.guard';
 export * from './reloading.snapshot';

@@ -1,7 +1,7 @@
 import { type Stats, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Counter, Gauge } from 'prom-client';
-import { registeredMetric } from './metric.registry';
+import { registeredMetric } from '@clearance/kafka';
 import type { ReadinessCheck } from './readiness';
 
 /** The few logger methods a snapshot needs, so pure engines (geo data) can use it without NestJS. */
