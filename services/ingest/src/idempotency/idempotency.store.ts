@@ -1,4 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { settledWithin } from '@clearance/kafka';
 import type { ReadinessCheck } from '@clearance/platform';
 import { createHash } from 'node:crypto';
 import { claimState, outcomeId } from './claim.state';
@@ -93,16 +94,13 @@ export class IdempotencyStore implements ReadinessCheck, OnApplicationBootstrap,
     clearInterval(this.purgeTimer);
     // the acknowledgements still queued are written before the connection closes, for as long as a drain may take:
     // with the database away each batch would wait out its attempts, and the process would outlive its grace period
-    const deadline = this.now() + (this.options.shutdownFlushMs ?? SHUTDOWN_FLUSH_MS);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - this.now()))),
-    );
-    while ((this.writing || this.outcomes.length > 0) && this.now() < deadline) {
-      this.kickOutcomes();
-      if ((await Promise.race([this.writing?.then(() => false), late.then(() => true)])) === true) break;
-    }
-    clearTimeout(timer);
+    const flushed = (async () => {
+      while (!this.stopped && (this.writing || this.outcomes.length > 0)) {
+        this.kickOutcomes();
+        await this.writing;
+      }
+    })();
+    await settledWithin(flushed, this.options.shutdownFlushMs ?? SHUTDOWN_FLUSH_MS);
     this.stopped = true;
     const unwritten = this.inWrite + this.outcomes.length;
     if (unwritten > 0)
