@@ -46,6 +46,11 @@ function validators(): Validators {
   return compiled;
 }
 
+/** Compiles every topic's validator now (synchronous, seconds on a loaded box) instead of on the first event. */
+export function compileEventSchemas(): void {
+  validators();
+}
+
 /**
  * Validates a decoded JSON value against the class of its topic. Unknown fields are ignored, not stripped:
  * the plain object is returned as is so that fields added by a newer producer travel on (docs/events.md).

@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
-import { parseEvent, type StageName, type TopicName, Topics, validateEvent } from '@clearance/contracts';
+import {
+  compileEventSchemas,
+  parseEvent,
+  type StageName,
+  type TopicName,
+  Topics,
+} from '@clearance/contracts';
 import type { EachBatchPayload, KafkaMessage, Message, TopicMessages } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { mapWithConcurrency, settledWithin, sleep } from './concurrency';
@@ -92,13 +98,13 @@ export class ChunkRunner {
   }
 
   /**
-   * Compiles the event validators of `topics` now, before the consumer joins its group. Left to the first message,
+   * Compiles the event validators now, before the consumer joins its group. Left to the first message,
    * the compile (all event schemas, synchronously: 5–11 s of wall time at load 20) ran inside the first chunk after
    * the join, kept the heartbeats from going out past the session timeout, and the member was evicted and its
    * first chunk processed twice (issue 12's SIGTERM drain and Tor-swap flakes).
    */
-  prepare(topics: readonly TopicName[]): void {
-    for (const topic of topics) validateEvent(topic, {});
+  prepare(): void {
+    compileEventSchemas();
   }
 
   /** kafkajs' `eachBatch`. */

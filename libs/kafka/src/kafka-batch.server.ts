@@ -103,7 +103,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy,
     await this.connection.ensureTopics([...topics, Topics.DeadLetter]);
     await this.publisher.producer.connect();
     await this.delivery.start();
-    this.runner.prepare(topics);
+    this.runner.prepare();
     const consumer = this.connection.kafka.consumer({
       groupId: this.settings.groupId,
       readUncommitted: false,
